@@ -1,0 +1,164 @@
+"""`[tool.nblint]` in pyproject.toml (or --config FILE), validated into Settings."""
+
+from __future__ import annotations
+
+import fnmatch
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from nblint.diagnostics import Severity
+from nblint.levels import DEFAULT_LEVEL, LEVELS
+
+
+class ConfigError(Exception):
+    """An invalid configuration: the message names the key and what is allowed."""
+
+
+DEFAULT_EXCLUDE = (".ipynb_checkpoints", ".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox")
+
+_KEYS = {
+    "level": "one of " + ", ".join(LEVELS),
+    "select": "a list of rule names, codes or code prefixes",
+    "ignore": "a list of rule names, codes or code prefixes",
+    "severity": "a table of rule name = off|info|warning|error",
+    "per-path-ignores": "a table of glob = [rule names]",
+    "exclude": "a list of glob patterns",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    level: str = DEFAULT_LEVEL
+    select: tuple[str, ...] = ("ALL",)
+    ignore: tuple[str, ...] = ()
+    severity: dict[str, Severity] = field(default_factory=dict)
+    per_path_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+    root: Path = field(default_factory=Path.cwd)
+    source: str | None = None  # the file the settings came from
+
+    def excluded(self, path: Path) -> bool:
+        parts = path.parts
+        if any(part in DEFAULT_EXCLUDE for part in parts[:-1]):
+            return True
+        rel = _relative(path, self.root)
+        return any(
+            fnmatch.fnmatch(rel, pat)
+            or fnmatch.fnmatch(path.name, pat)
+            or any(fnmatch.fnmatch(p, pat) for p in PurePosixPath(rel).parts)
+            for pat in self.exclude
+        )
+
+    def ignored_for(self, path: str) -> tuple[str, ...]:
+        rel = _relative(Path(path), self.root)
+        found: list[str] = []
+        for pattern, names in self.per_path_ignores.items():
+            if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(Path(path).name, pattern):
+                found.extend(names)
+        return tuple(found)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def find_pyproject(start: Path) -> Path | None:
+    start = start.resolve()
+    for folder in [start, *start.parents] if start.is_dir() else [start.parent, *start.parent.parents]:
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config ({exc.strerror or exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def load_settings(start: Path, config_file: Path | None = None) -> Settings:
+    """Settings from --config FILE, or the nearest pyproject.toml with a [tool.nblint] table."""
+    if config_file is not None:
+        data = _load_toml(config_file)
+        # A pyproject.toml keeps settings under [tool.nblint]; a file of its own holds them at the top.
+        table = data.get("tool", {}).get("nblint", {}) if "tool" in data else data
+        return parse_settings(table, config_file.resolve().parent, str(config_file))
+    pyproject = find_pyproject(start)
+    if pyproject is None:
+        return Settings(root=start.resolve() if start.is_dir() else start.resolve().parent)
+    table = _load_toml(pyproject).get("tool", {}).get("nblint", {})
+    return parse_settings(table, pyproject.parent, str(pyproject))
+
+
+def parse_settings(table: dict[str, Any], root: Path, source: str | None = None) -> Settings:
+    where = f"{source}: [tool.nblint]" if source else "[tool.nblint]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table")
+    for key in table:
+        if key not in _KEYS:
+            raise ConfigError(f"{where}: unknown key {key!r}; allowed keys: {', '.join(sorted(_KEYS))}")
+    level = table.get("level", DEFAULT_LEVEL)
+    if level not in LEVELS:
+        raise ConfigError(f"{where}: level = {level!r} is not allowed; use {_KEYS['level']}")
+    severity = {}
+    raw_severity = table.get("severity", {})
+    if not isinstance(raw_severity, dict):
+        raise ConfigError(f"{where}: severity must be {_KEYS['severity']}")
+    for name, value in raw_severity.items():
+        _check_rule_name(where, f"severity.{name}", name)
+        try:
+            severity[name] = Severity.parse(str(value))
+        except ValueError:
+            raise ConfigError(f"{where}: severity.{name} = {value!r}; use off, info, warning or error") from None
+    ignores = table.get("per-path-ignores", {})
+    if not isinstance(ignores, dict):
+        raise ConfigError(f"{where}: per-path-ignores must be {_KEYS['per-path-ignores']}")
+    per_path = {}
+    for pattern, names in ignores.items():
+        per_path[pattern] = _string_list(where, f"per-path-ignores.{pattern!r}", names)
+        for name in per_path[pattern]:
+            _check_rule_name(where, f"per-path-ignores.{pattern!r}", name)
+    select = _string_list(where, "select", table.get("select", ["ALL"]))
+    ignore = _string_list(where, "ignore", table.get("ignore", []))
+    for key, names in (("select", select), ("ignore", ignore)):
+        for name in names:
+            _check_rule_name(where, key, name)
+    return Settings(
+        level=level,
+        select=select,
+        ignore=ignore,
+        severity=severity,
+        per_path_ignores=per_path,
+        exclude=_string_list(where, "exclude", table.get("exclude", [])),
+        root=root,
+        source=source,
+    )
+
+
+def _string_list(where: str, key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: {key} must be a list of strings")
+    return tuple(value)
+
+
+def _check_rule_name(where: str, key: str, name: str) -> None:
+    from nblint.registry import known_selector
+
+    if not known_selector(name):
+        raise ConfigError(f"{where}: {key}: unknown rule {name!r}; see `nblint rules` for the names")

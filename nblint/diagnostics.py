@@ -1,0 +1,98 @@
+"""Values that cross module boundaries: severities, locations, fixes, diagnostics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+
+class Severity(IntEnum):
+    OFF = 0
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r}; use off, info, warning or error") from None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Span:
+    """A range inside one cell: 1-based lines and columns, end exclusive."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace `span` of cell `cell` (1-based, counting every cell) with `text`."""
+
+    cell: int
+    span: Span
+    text: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    message: str
+    edits: tuple[Edit, ...]
+    safe: bool = True
+
+
+@dataclass(frozen=True)
+class Related:
+    """A second place worth looking at, e.g. the function behind a finding."""
+
+    message: str
+    cell: int | None
+    span: Span | None
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a rule reports: where and why. The engine adds rule, path and severity.
+
+    `cell` is None for findings located in another file (then `path` says which);
+    `span` is None for whole-notebook or whole-cell findings.
+    """
+
+    message: str
+    cell: int | None = None
+    span: Span | None = None
+    fix: Fix | None = None
+    related: tuple[Related, ...] = ()
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    path: str
+    cell: int | None
+    cell_id: str | None
+    span: Span | None
+    help_url: str
+    fix: Fix | None = None
+    related: tuple[Related, ...] = field(default=())
+
+    @property
+    def line(self) -> int | None:
+        return self.span.line if self.span else None
+
+    @property
+    def column(self) -> int | None:
+        return self.span.column if self.span else None

@@ -1,0 +1,59 @@
+"""Rule pages, generated from the rules' own fields so docs never drift from code.
+
+`python -m nblint.docs docs/rules` rewrites the pages; a test fails when they are stale.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from nblint.levels import LEVELS, severity
+from nblint.rule import Example, Rule
+
+
+def _cells(ex: Example) -> str:
+    blocks = []
+    for number, cell in enumerate(ex.cells, start=1):
+        lang = "python" if cell.cell_type == "code" else "markdown"
+        note = ""
+        if cell.outputs:
+            note = "  (saved with an output: " + ", ".join(o.get("output_type", "?") for o in cell.outputs) + ")"
+        if cell.execution_count is not None:
+            note += f"  (ran as [{cell.execution_count}])"
+        blocks.append(f"Cell {number}{note}:\n\n```{lang}\n{cell.source}\n```")
+    return "\n\n".join(blocks)
+
+
+def rule_page(rule: Rule) -> str:
+    levels_row = " | ".join(str(severity(rule.name, lv)) for lv in LEVELS)
+    parts = [
+        f"# {rule.name} ({rule.code})",
+        rule.summary + ".",
+        "## What it does\n\n" + rule.summary + ".",
+        "## Why is this bad?\n\n" + rule.why,
+        "## Example\n\n" + "\n\n".join(_cells(ex) for ex in rule.bad),
+        "## Use instead\n\n" + "\n\n".join(_cells(ex) for ex in rule.good),
+        "## How to fix\n\n" + rule.how_to_fix,
+        "## Fix safety\n\n" + (rule.fix_safety or "This rule has no automatic fix."),
+        "## Severity by level\n\n| " + " | ".join(LEVELS) + " |\n|" + "---|" * len(LEVELS) + f"\n| {levels_row} |",
+        f"## Suppressing it\n\nAdd `# nblint: disable={rule.name}` to the line, or as the first line of the cell.",
+    ]
+    return "\n\n".join(parts) + "\n"
+
+
+def write_pages(folder: Path) -> list[Path]:
+    from nblint.registry import all_rules
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for rule in all_rules():
+        path = folder / f"{rule.name}.md"
+        path.write_text(rule_page(rule), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for page in write_pages(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/rules")):
+        print(page)

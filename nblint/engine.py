@@ -1,0 +1,158 @@
+"""Run the rules on notebooks: selection, severities, suppressions and fixes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nblint import levels
+from nblint.analysis import Analysis
+from nblint.config import Settings
+from nblint.diagnostics import Diagnostic, Finding, Severity
+from nblint.notebook import Notebook, NotebookError, load, parse
+from nblint.registry import all_rules, matches
+from nblint.rule import Rule
+from nblint.suppressions import Suppressions
+
+MAX_FIX_PASSES = 10
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str = "passed"  # passed | failed | skipped | error
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    message: str | None = None  # why the file was skipped, or what went wrong
+    fixed: int = 0
+    diff: str = ""
+    sources: dict[int, str] = field(default_factory=dict)  # cells with findings, for code frames
+
+
+def active_rules(settings: Settings, path: str) -> list[tuple[Rule, Severity]]:
+    ignored = (*settings.ignore, *settings.ignored_for(path))
+    chosen = []
+    for rule in all_rules():
+        if not any(matches(rule, s) for s in settings.select) or any(matches(rule, s) for s in ignored):
+            continue
+        severity = settings.severity.get(rule.name) or settings.severity.get(rule.code)
+        if severity is None:
+            severity = levels.severity(rule.name, settings.level)
+        if severity > Severity.OFF:
+            chosen.append((rule, severity))
+    return chosen
+
+
+def check_notebook(nb: Notebook, rules: Iterable[tuple[Rule, Severity]]) -> list[Diagnostic]:
+    analysis = Analysis(nb)
+    suppressions = Suppressions(nb.cells)
+    found = []
+    for rule, severity in rules:
+        for finding in _run_rule(rule, analysis):
+            line = finding.span.line if finding.span else None
+            if suppressions.suppressed((rule.name, rule.code), finding.cell, line):
+                continue
+            found.append(_diagnostic(nb, rule, severity, finding))
+    found.sort(key=lambda d: (d.path != nb.path, d.path, d.cell or 0, d.line or 0, d.column or 0, d.code))
+    return found
+
+
+class RuleCrash(Exception):
+    """A rule raised: a bug in nblint, reported as an input error rather than a traceback."""
+
+
+def _run_rule(rule: Rule, analysis: Analysis) -> list[Finding]:
+    try:
+        return list(rule.check(analysis))
+    except Exception as exc:
+        raise RuleCrash(
+            f"{analysis.notebook.path}: internal error in rule {rule.name} ({type(exc).__name__}: {exc}); "
+            "this is a bug in nblint, please report it with the notebook; "
+            f"meanwhile `--ignore {rule.name}` skips the rule"
+        ) from exc
+
+
+def _diagnostic(nb: Notebook, rule: Rule, severity: Severity, f: Finding) -> Diagnostic:
+    cell_id = nb.cells[f.cell - 1].id if f.cell else None
+    return Diagnostic(
+        rule.code,
+        rule.name,
+        severity,
+        f.message,
+        f.path or nb.path,
+        f.cell,
+        cell_id,
+        f.span,
+        rule.help_url,
+        f.fix,
+        f.related,
+    )
+
+
+def lint_path(path: str, settings: Settings, fix: bool = False, diff: bool = False) -> FileResult:
+    result = FileResult(path)
+    try:
+        nb = load(path)
+    except NotebookError as exc:
+        return FileResult(path, "error", message=str(exc))
+    if not nb.is_python:
+        return FileResult(path, "skipped", message=f"kernel language is {nb.language!r}, not Python")
+    rules = active_rules(settings, path)
+    try:
+        diagnostics = check_notebook(nb, rules)
+        if (fix or diff) and any(d.fix for d in diagnostics):
+            nb, diagnostics = _fix(nb, rules, diagnostics, result, write=fix, show_diff=diff)
+    except RuleCrash as exc:
+        return FileResult(path, "error", message=str(exc))
+    result.diagnostics = diagnostics
+    result.sources = {d.cell: nb.cells[d.cell - 1].source for d in diagnostics if d.cell and d.path == nb.path}
+    result.status = "failed" if any(levels.fails(d.severity, settings.level) for d in diagnostics) else "passed"
+    return result
+
+
+def _fix(nb, rules, diagnostics, result: FileResult, write: bool, show_diff: bool):
+    """Apply safe fixes until none is left; returns the fixed notebook and its diagnostics."""
+    from nblint.fixes import apply_fixes, cell_diff, write_atomic
+    from nblint.jsonmap import JsonMap
+
+    if nb.nbformat < 4:
+        result.message = "fixes skipped: the file is nbformat 3; open and save it in Jupyter to upgrade it first"
+        return nb, diagnostics
+    original = nb
+    for _ in range(MAX_FIX_PASSES):
+        sources, applied = apply_fixes(nb, [d.fix for d in diagnostics if d.fix and d.fix.safe])
+        if not applied:
+            break
+        result.fixed += applied
+        text = JsonMap(nb.text).replace_sources(sources)
+        nb = parse(text.encode("utf-8"), nb.path)
+        diagnostics = check_notebook(nb, rules)
+    if nb is original:
+        return nb, diagnostics
+    if show_diff:
+        result.diff = cell_diff(original, nb)
+    if write:
+        write_atomic(Path(nb.path), nb.text)
+    return nb, diagnostics
+
+
+def discover(paths: Iterable[str], settings: Settings) -> tuple[list[str], list[FileResult]]:
+    """Expand folders into notebooks; missing paths become error results."""
+    files: list[str] = []
+    errors: list[FileResult] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for folder, dirs, names in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not settings.excluded(Path(folder, d, "x")))
+                files.extend(
+                    str(Path(folder, n))
+                    for n in sorted(names)
+                    if n.endswith(".ipynb") and not settings.excluded(Path(folder, n))
+                )
+        elif path.exists():
+            files.append(str(path))
+        else:
+            errors.append(FileResult(str(path), "error", message=f"{path}: no such file or folder"))
+    return files, errors

@@ -1,0 +1,148 @@
+"""The notebook model: read any notebook nbformat understands into plain cells.
+
+Version 4 files are read with the standard library alone (nbformat costs ~110 ms
+to import, too much for a pre-commit hook); older versions go through nbformat's
+own upgrade path.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class NotebookError(Exception):
+    """A notebook that cannot be read. The message says where and what to do."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    number: int  # 1-based, counting every cell, markdown included
+    cell_type: str
+    source: str
+    id: str | None = None
+    outputs: tuple[dict[str, Any], ...] = ()
+    execution_count: int | None = None
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def is_code(self) -> bool:
+        return self.cell_type == "code"
+
+
+@dataclass(frozen=True)
+class Notebook:
+    path: str
+    cells: tuple[Cell, ...]
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    nbformat: int = 4
+    text: str = field(default="", compare=False, repr=False)  # the file as read, for fixes and file lines
+
+    @property
+    def language(self) -> str:
+        """The kernel's language, lower-cased; 'python' when the notebook does not say."""
+        info, spec, jupytext = (self.metadata.get(k) for k in ("language_info", "kernelspec", "jupytext"))
+        language = (
+            (info.get("name") if isinstance(info, dict) else None)
+            or (spec.get("language") if isinstance(spec, dict) else None)
+            or (jupytext.get("main_language") if isinstance(jupytext, dict) else None)  # scripts paired by jupytext
+            or "python"
+        )
+        return str(language).lower()
+
+    @property
+    def is_python(self) -> bool:
+        return self.language in {"python", "python3", "ipython", "ipython3"}
+
+    def code_cells(self) -> list[Cell]:
+        return [c for c in self.cells if c.is_code]
+
+
+def join_source(source: Any) -> str:
+    if isinstance(source, list):
+        return "".join(str(part) for part in source)
+    return "" if source is None else str(source)
+
+
+def load(path: str | Path) -> Notebook:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise NotebookError(f"{path}: is a directory, not a notebook") from None
+    except OSError as exc:
+        raise NotebookError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+    return parse(data, str(path))
+
+
+def parse(data: bytes, path: str) -> Notebook:
+    if not data.strip():
+        raise NotebookError(f"{path}: file is empty; a notebook is a JSON document (save it from Jupyter)")
+    if b"\x00" in data[:4096]:
+        raise NotebookError(f"{path}: binary data, not a notebook; check the file is an .ipynb saved by Jupyter")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise NotebookError(
+            f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "notebooks must be saved as UTF-8"
+        ) from None
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise NotebookError(
+            f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}; "
+            "fix the file or restore it from version control"
+        ) from None
+    except RecursionError:
+        raise NotebookError(f"{path}: JSON nested too deeply to be a notebook") from None
+    if not isinstance(raw, dict) or "nbformat" not in raw:
+        raise NotebookError(f"{path}: not a Jupyter notebook (no top-level 'nbformat' key)")
+    major = raw.get("nbformat")
+    if not isinstance(major, int):
+        raise NotebookError(f"{path}: 'nbformat' must be an integer, found {major!r}")
+    if major > 4:
+        raise NotebookError(f"{path}: nbformat {major} is newer than this nblint understands (4); upgrade nblint")
+    if major < 4:
+        raw = _upgrade(text, path, major)
+    return _from_v4(raw, path, text, major)
+
+
+def _upgrade(text: str, path: str, major: int) -> dict[str, Any]:
+    import nbformat
+
+    try:
+        node = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # nbformat raises many types for old, damaged files
+        raise NotebookError(f"{path}: nbformat {major} notebook could not be upgraded to v4: {exc}") from None
+    return json.loads(nbformat.writes(node))
+
+
+def _from_v4(raw: dict[str, Any], path: str, text: str, major: int) -> Notebook:
+    cells_raw = raw.get("cells")
+    if not isinstance(cells_raw, list):
+        raise NotebookError(f"{path}: 'cells' must be a list; the notebook structure is damaged")
+    metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+    cells = []
+    for number, c in enumerate(cells_raw, start=1):
+        if not isinstance(c, dict) or not isinstance(c.get("cell_type"), str):
+            raise NotebookError(f"{path}: cell {number} has no 'cell_type'; the notebook structure is damaged")
+        source = c.get("source", "")
+        if not isinstance(source, (str, list)):
+            raise NotebookError(f"{path}: cell {number}: 'source' must be a string or a list of strings")
+        outputs = c.get("outputs") or []
+        count = c.get("execution_count")
+        cells.append(
+            Cell(
+                number=number,
+                cell_type=c["cell_type"],
+                source=join_source(source),
+                id=c.get("id") if isinstance(c.get("id"), str) else None,
+                outputs=tuple(o for o in outputs if isinstance(o, dict)) if isinstance(outputs, list) else (),
+                execution_count=count if isinstance(count, int) else None,
+                metadata=c.get("metadata") if isinstance(c.get("metadata"), dict) else {},
+            )
+        )
+    return Notebook(path=path, cells=tuple(cells), metadata=metadata, nbformat=major, text=text)

@@ -1,0 +1,90 @@
+"""The rule API: a rule is data (name, teaching text, examples) plus a small check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from nblint.analysis import Analysis, CodeCell
+from nblint.diagnostics import Finding
+from nblint.notebook import Cell, Notebook
+
+DOCS_URL = "https://github.com/nblint/nblint/blob/main/docs/rules/{name}.md"
+
+
+@dataclass(frozen=True)
+class ExampleCell:
+    source: str
+    cell_type: str = "code"
+    outputs: tuple[dict[str, Any], ...] = ()
+    execution_count: int | None = None
+    metadata: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+def code_cell(source: str, **kwargs: Any) -> ExampleCell:
+    return ExampleCell(source.strip("\n"), "code", **kwargs)
+
+
+def md(source: str) -> ExampleCell:
+    return ExampleCell(source.strip("\n"), "markdown")
+
+
+@dataclass(frozen=True)
+class Example:
+    """A small notebook. A bad example lists where the rule must fire: (cell, line) pairs.
+
+    `fixed`, when given, is every cell's source after `nblint lint --fix`.
+    """
+
+    cells: tuple[ExampleCell, ...]
+    expect: tuple[tuple[int, int], ...] = ()
+    fixed: tuple[str, ...] | None = None
+
+    def notebook(self, path: str = "example.ipynb") -> Notebook:
+        cells = tuple(
+            Cell(
+                number=i,
+                cell_type=c.cell_type,
+                source=c.source,
+                id=f"cell-{i}",
+                outputs=c.outputs,
+                execution_count=c.execution_count,
+                metadata=c.metadata,
+            )
+            for i, c in enumerate(self.cells, start=1)
+        )
+        return Notebook(path=path, cells=cells)
+
+
+def example(*cells: str | ExampleCell, at: tuple[tuple[int, int], ...] = (), fixed: tuple[str, ...] | None = None):
+    return Example(tuple(code_cell(c) if isinstance(c, str) else c for c in cells), at, fixed)
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    why: ClassVar[str]
+    how_to_fix: ClassVar[str]
+    bad: ClassVar[tuple[Example, ...]]
+    good: ClassVar[tuple[Example, ...]]
+    fix_safety: ClassVar[str] = ""  # empty: the rule has no fix
+
+    def check(self, nb: Analysis) -> Iterator[Finding]:
+        raise NotImplementedError
+
+    @property
+    def help_url(self) -> str:
+        return DOCS_URL.format(name=self.name)
+
+
+class CellRule(Rule):
+    """A rule that looks at one parsed code cell at a time."""
+
+    def check(self, nb: Analysis) -> Iterator[Finding]:
+        for cell in nb.python_cells:
+            yield from self.check_cell(cell, nb)
+
+    def check_cell(self, cell: CodeCell, nb: Analysis) -> Iterator[Finding]:
+        raise NotImplementedError

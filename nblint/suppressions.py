@@ -1,0 +1,47 @@
+"""`# nblint: disable=...` comments and cell metadata that silence findings."""
+
+from __future__ import annotations
+
+import re
+
+from nblint.notebook import Cell
+
+DIRECTIVE = re.compile(r"#\s*nblint:\s*disable\s*=\s*([\w\-]+(?:\s*,\s*[\w\-]+)*)")
+
+
+def _names(text: str) -> set[str]:
+    return {n.strip() for n in text.split(",") if n.strip()}
+
+
+class Suppressions:
+    """Which rules are silenced where in one notebook."""
+
+    def __init__(self, cells: tuple[Cell, ...]) -> None:
+        self._cell: dict[int, set[str]] = {}
+        self._line: dict[tuple[int, int], set[str]] = {}
+        for cell in cells:
+            meta = cell.metadata.get("nblint") if isinstance(cell.metadata, dict) else None
+            disabled = set(meta.get("disable", []) if isinstance(meta, dict) else [])
+            if not cell.is_code or "nblint" not in cell.source:
+                if disabled:
+                    self._cell[cell.number] = {str(n) for n in disabled}
+                continue
+            lines = cell.source.split("\n")
+            for lineno, line in enumerate(lines, start=1):
+                match = DIRECTIVE.search(line)
+                if match:
+                    self._line[(cell.number, lineno)] = _names(match.group(1))
+            first = next((ln for ln in lines if ln.strip()), "")
+            match = DIRECTIVE.match(first.strip())
+            if match:
+                disabled |= _names(match.group(1))
+            if disabled:
+                self._cell[cell.number] = {str(n) for n in disabled}
+
+    def suppressed(self, names: tuple[str, str], cell: int | None, line: int | None) -> bool:
+        if cell is None:
+            return False
+        for silenced in (self._cell.get(cell, set()), self._line.get((cell, line or 0), set())):
+            if silenced and ("all" in silenced or any(n in silenced for n in names)):
+                return True
+        return False

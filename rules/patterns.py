@@ -1,0 +1,172 @@
+"""AST shapes several rules look for: exits, logging calls, None checks, guards."""
+
+from __future__ import annotations
+
+import ast
+
+from nblint.analysis import Analysis, dotted
+
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print_exc"})
+EXIT_CALLS = frozenset({"sys.exit", "exit", "quit", "os._exit"})
+
+
+def walk_scope(node: ast.AST):
+    """Every node below `node` that runs in its scope (nested functions are not entered)."""
+    stack = list(ast.iter_child_nodes(node))
+    while stack:
+        child = stack.pop()
+        yield child
+        if not isinstance(child, SCOPES):
+            stack.extend(ast.iter_child_nodes(child))
+
+
+def call_name(nb: Analysis, call: ast.AST) -> str | None:
+    return nb.qualified(call.func) if isinstance(call, ast.Call) else None
+
+
+def is_logging_call(nb: Analysis, node: ast.AST) -> bool:
+    """print(), logging/logger calls, warnings.warn(), traceback.print_exc(), display()."""
+    if not isinstance(node, ast.Call):
+        return False
+    name = call_name(nb, node) or ""
+    if name in {"print", "warnings.warn", "display", "traceback.print_exc", "pprint", "pprint.pprint"}:
+        return True
+    if isinstance(node.func, ast.Attribute) and node.func.attr in LOG_METHODS:
+        owner = (dotted(node.func.value) or "").lower()
+        return "log" in owner or owner in {"", "traceback", "warnings"} or owner.endswith("logging")
+    return False
+
+
+def exit_status(nb: Analysis, node: ast.AST) -> tuple[bool, ast.AST | None] | None:
+    """For an exit (sys.exit(...), exit(), raise SystemExit ...): (is it a zero/None status, the status).
+
+    Returns None when `node` is not an exit.
+    """
+    if isinstance(node, ast.Raise) and node.exc is not None:
+        exc = node.exc
+        if isinstance(exc, ast.Name) and exc.id == "SystemExit":
+            return True, None
+        if isinstance(exc, ast.Call) and isinstance(exc.func, ast.Name) and exc.func.id == "SystemExit":
+            status = exc.args[0] if exc.args else None
+            return _zero(status), status
+        return None
+    if isinstance(node, ast.Call) and call_name(nb, node) in EXIT_CALLS:
+        status = node.args[0] if node.args else None
+        for kw in node.keywords:
+            if kw.arg in {"status", "code", "arg"}:
+                status = kw.value
+        return _zero(status), status
+    return None
+
+
+def _zero(status: ast.AST | None) -> bool:
+    return status is None or (isinstance(status, ast.Constant) and status.value in (0, None, False))
+
+
+def is_loud(nb: Analysis, stmts: list[ast.stmt]) -> bool:
+    """Does this block raise or exit non-zero somewhere (not counting nested functions)?"""
+    for stmt in stmts:
+        for node in [stmt, *walk_scope(stmt)]:
+            if isinstance(node, ast.Raise):
+                exit_ = exit_status(nb, node)
+                if exit_ is None or not exit_[0]:
+                    return True
+            elif isinstance(node, ast.Assert) and isinstance(node.test, ast.Constant) and not node.test.value:
+                return True
+            elif isinstance(node, ast.Call):
+                exit_ = exit_status(nb, node)
+                if exit_ is not None and not exit_[0]:
+                    return True
+    return False
+
+
+def is_none(node: ast.AST | None) -> bool:
+    return node is None or (isinstance(node, ast.Constant) and node.value is None)
+
+
+def terminates(stmts: list[ast.stmt]) -> bool:
+    """Whether control can never fall off the end of this block."""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, (ast.Return, ast.Raise, ast.Continue, ast.Break)):
+        return True
+    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
+        return (dotted(last.value.func) or "") in EXIT_CALLS
+    if isinstance(last, ast.If):
+        return terminates(last.body) and terminates(last.orelse)
+    if isinstance(last, (ast.With, ast.AsyncWith)):
+        return terminates(last.body)
+    if isinstance(last, ast.Try):
+        if terminates(last.finalbody):
+            return True
+        happy = terminates(last.body) or terminates(last.orelse)
+        return happy and all(terminates(h.body) for h in last.handlers)
+    if isinstance(last, ast.While):
+        forever = isinstance(last.test, ast.Constant) and bool(last.test.value)
+        return forever and not any(isinstance(n, ast.Break) for n in walk_scope(last))
+    return False
+
+
+def checked_names(test: ast.AST) -> set[str]:
+    """Names a test checks for truthiness or None-ness: `x`, `not x`, `x is None`, `x is not None and ...`."""
+    names: set[str] = set()
+    for node in ast.walk(test):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+    return names
+
+
+def first_line_span(cell, node: ast.stmt):
+    """The span of a compound statement's header line, e.g. `except ValueError as exc:`."""
+    from nblint.diagnostics import Span
+
+    start = cell.span(node)
+    text = cell.lines[node.lineno - 1] if node.lineno <= len(cell.lines) else ""
+    return Span(start.line, start.column, start.line, max(start.column + 1, len(text.rstrip()) + 1))
+
+
+_CHECK_CALLS = frozenset({"exists", "isfile", "isdir", "is_file", "is_dir", "access"})
+_PROBLEM_WORDS = ("err", "fail", "invalid", "missing", "broken", "problem", "corrupt")
+_SUCCESS_WORDS = ("ok", "success", "valid", "available", "exist", "ready", "found", "loaded", "connected")
+
+
+def is_error_test(test: ast.AST) -> bool:
+    """Does an `if` test look for a problem: a failed existence/status/None/empty check or an error flag?
+
+    A bare `if not x:` is not enough: that is as often "nothing to do" as "something broke".
+    """
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        operand = test.operand
+        if isinstance(operand, ast.Call) and _is_check_call(operand):
+            return True  # not os.path.exists(p)
+        return _has_word(operand, _SUCCESS_WORDS) and not _has_word(operand, _PROBLEM_WORDS)  # not ok
+    if isinstance(test, ast.Name | ast.Attribute) and _has_word(test, _PROBLEM_WORDS):
+        return True
+    if isinstance(test, ast.BoolOp):
+        return any(is_error_test(v) for v in test.values)
+    if isinstance(test, ast.Compare):
+        ops = test.ops
+        if any(isinstance(op, ast.Is | ast.Eq) for op in ops) and any(is_none(c) for c in test.comparators):
+            return True  # x is None
+        if any(isinstance(op, ast.Eq | ast.LtE) for op in ops) and any(
+            isinstance(c, ast.Constant) and c.value == 0 for c in test.comparators
+        ):
+            return True  # len(x) == 0
+        status = any("status" in ast.unparse(side) for side in [test.left, *test.comparators])
+        return status and any(isinstance(op, ast.NotEq | ast.GtE | ast.Gt | ast.NotIn) for op in ops)
+    if isinstance(test, ast.Attribute) and test.attr == "empty":
+        return True
+    return isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr in {"isnull", "isna"}
+
+
+def _is_check_call(call: ast.Call) -> bool:
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name in _CHECK_CALLS
+
+
+def _has_word(node: ast.AST, words: tuple[str, ...]) -> bool:
+    text = (dotted(node) or "").lower()
+    return any(word in text for word in words)

@@ -1,0 +1,1 @@
+"""Starter notebooks that pass the production level."""

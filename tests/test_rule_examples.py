@@ -1,0 +1,55 @@
+"""Every rule runs against its own examples: bad ones must fire where they say, good ones must not."""
+
+from __future__ import annotations
+
+import pytest
+
+from nblint.diagnostics import Severity
+from nblint.engine import check_notebook
+from nblint.fixes import apply_fixes
+from nblint.registry import all_rules
+
+RULES = sorted(all_rules(), key=lambda r: r.code)
+
+
+def _cases(kind: str):
+    for rule in RULES:
+        for index, example in enumerate(getattr(rule, kind), start=1):
+            yield pytest.param(rule, example, id=f"{rule.name}-{kind}-{index}")
+
+
+def _run(rule, example):
+    return check_notebook(example.notebook(), [(rule, Severity.ERROR)])
+
+
+@pytest.mark.parametrize(("rule", "example"), list(_cases("bad")))
+def test_bad_example_fires_where_stated(rule, example):
+    assert example.expect, "a bad example must say where the rule fires"
+    found = sorted({(d.cell, d.line) for d in _run(rule, example)})
+    assert found == sorted(set(example.expect))
+
+
+@pytest.mark.parametrize(("rule", "example"), list(_cases("good")))
+def test_good_example_is_quiet(rule, example):
+    assert _run(rule, example) == []
+
+
+@pytest.mark.parametrize(("rule", "example"), [c for c in _cases("bad") if c.values[1].fixed is not None])
+def test_fix_produces_the_stated_sources(rule, example):
+    nb = example.notebook()
+    sources, applied = apply_fixes(nb, [d.fix for d in _run(rule, example) if d.fix])
+    assert applied >= 1
+    after = tuple(sources.get(c.number, c.source) for c in nb.cells)
+    assert after == example.fixed
+
+
+def test_every_rule_has_examples_and_text():
+    for rule in RULES:
+        assert rule.bad and rule.good, rule.name
+        assert rule.why and rule.how_to_fix and rule.summary, rule.name
+        assert rule.name == rule.name.lower() and " " not in rule.name
+
+
+def test_names_and_codes_are_unique():
+    assert len({r.name for r in RULES}) == len(RULES)
+    assert len({r.code for r in RULES}) == len(RULES)
