@@ -25,6 +25,12 @@ def _cells(ex: Example) -> str:
     return "\n\n".join(blocks)
 
 
+def _examples(examples: tuple[Example, ...]) -> str:
+    if len(examples) == 1:
+        return _cells(examples[0])
+    return "\n\n".join(f"**Case {i}**\n\n{_cells(ex)}" for i, ex in enumerate(examples, start=1))
+
+
 def rule_page(rule: Rule) -> str:
     levels_row = " | ".join(str(severity(rule.name, lv)) for lv in LEVELS)
     parts = [
@@ -32,8 +38,8 @@ def rule_page(rule: Rule) -> str:
         rule.summary + ".",
         "## What it does\n\n" + rule.summary + ".",
         "## Why is this bad?\n\n" + rule.why,
-        "## Example\n\n" + "\n\n".join(_cells(ex) for ex in rule.bad),
-        "## Use instead\n\n" + "\n\n".join(_cells(ex) for ex in rule.good),
+        "## Example\n\n" + _examples(rule.bad),
+        "## Use instead\n\n" + _examples(rule.good),
         "## How to fix\n\n" + rule.how_to_fix,
         "## Fix safety\n\n" + (rule.fix_safety or "This rule has no automatic fix."),
         "## Severity by level\n\n| " + " | ".join(LEVELS) + " |\n|" + "---|" * len(LEVELS) + f"\n| {levels_row} |",

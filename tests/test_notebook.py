@@ -1,0 +1,85 @@
+"""Reading notebooks: every version nbformat understands, and clear errors for everything else."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nblint.notebook import NotebookError, load
+
+
+def test_reads_v4_cells_with_numbers_ids_and_outputs(write_nb):
+    path = write_nb(
+        "a.ipynb",
+        {"cell_type": "markdown", "source": "# Title"},
+        {"cell_type": "code", "source": "x = 1\ny = 2", "execution_count": 3, "outputs": [{"output_type": "stream"}]},
+    )
+    nb = load(path)
+    assert [c.number for c in nb.cells] == [1, 2]
+    assert nb.cells[0].cell_type == "markdown"
+    code = nb.cells[1]
+    assert (code.source, code.id, code.execution_count, len(code.outputs)) == ("x = 1\ny = 2", "c2", 3, 1)
+
+
+def test_upgrades_v3(tmp_path):
+    import nbformat
+    from nbformat import v3
+
+    nb3 = v3.new_notebook(worksheets=[v3.new_worksheet(cells=[v3.new_code_cell(input="a = 1\nb = a")])])
+    path = tmp_path / "old.ipynb"
+    path.write_text(nbformat.v3.writes_json(nb3), encoding="utf-8")
+    nb = load(path)
+    assert nb.nbformat == 3
+    assert [c.source for c in nb.cells] == ["a = 1\nb = a"]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "file is empty"),
+        (b"   \n", "file is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data"),
+        (b'{"cells": [', "invalid JSON at line 1 column 12"),
+        (b'{\n "cells": [],\n "nbformat": 4,\n}', "invalid JSON at line 4"),
+        (b'{"cells": [], "nbformat": 4, "x": "\xff\xfe"}', "not UTF-8"),
+        (b"[1, 2, 3]", "not a Jupyter notebook"),
+        (b'{"cells": []}', "not a Jupyter notebook"),
+        (b'{"cells": [], "nbformat": 5, "metadata": {}}', "nbformat 5 is newer"),
+        (b'{"cells": {}, "nbformat": 4, "metadata": {}}', "'cells' must be a list"),
+        (b'{"cells": [{"source": "x"}], "nbformat": 4, "metadata": {}}', "cell 1 has no 'cell_type'"),
+        (b'{"cells": [{"cell_type": "code", "source": 3}], "nbformat": 4}', "cell 1: 'source' must be"),
+        (b'{"nbformat": 3, "metadata": {}}', "could not be upgraded"),
+        (b"[" * 100000, "nested too deeply"),
+    ],
+)
+def test_bad_input_is_a_clear_error(tmp_path, content, expected):
+    path = tmp_path / "bad.ipynb"
+    path.write_bytes(content)
+    with pytest.raises(NotebookError) as info:
+        load(path)
+    assert expected in str(info.value)
+    assert str(path) in str(info.value)
+
+
+def test_missing_file_and_directory(tmp_path):
+    with pytest.raises(NotebookError, match="cannot read file"):
+        load(tmp_path / "nope.ipynb")
+    with pytest.raises(NotebookError, match="is a directory"):
+        load(tmp_path)
+
+
+def test_bom_is_accepted(tmp_path, write_nb):
+    path = write_nb("bom.ipynb", "x = 1")
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert load(path).cells[0].source == "x = 1"
+
+
+def test_language_detection(write_nb):
+    assert load(write_nb("r.ipynb", "x <- 1", language="R")).is_python is False
+    assert load(write_nb("p.ipynb", "x = 1")).is_python is True
+    path = write_nb("bare.ipynb", "x = 1")
+    data = json.loads(path.read_text())
+    data["metadata"] = {"kernelspec": "python3"}  # seen in the wild: not a dict
+    path.write_text(json.dumps(data))
+    assert load(path).is_python is True

@@ -1,0 +1,64 @@
+"""The project checks itself: lint, docs in sync, packaging layout, light start-up."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import ROOT
+
+from nblint.docs import rule_page
+from nblint.levels import LEVELS, SEVERITIES, severity
+from nblint.registry import all_rules
+
+HEAVY = ("nbformat", "libcst", "astroid", "pandas", "numpy", "nbclient", "kubernetes", "jsonschema", "IPython")
+
+
+def test_ruff_lint_and_format():
+    for args in (["check", "."], ["format", "--check", "."]):
+        proc = subprocess.run([sys.executable, "-m", "ruff", *args], cwd=ROOT, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_rule_pages_are_in_sync():
+    folder = ROOT / "docs" / "rules"
+    expected = {f"{rule.name}.md": rule_page(rule) for rule in all_rules()}
+    actual = {p.name: p.read_text(encoding="utf-8") for p in folder.glob("*.md")}
+    stale = sorted(name for name in expected if actual.get(name) != expected[name])
+    extra = sorted(set(actual) - set(expected))
+    assert not stale and not extra, f"run `python -m nblint.docs docs/rules` (stale: {stale}, extra: {extra})"
+
+
+def test_every_rule_has_a_level_row_and_no_row_is_orphaned():
+    names = {rule.name for rule in all_rules()}
+    for name in names:
+        for level in LEVELS:
+            severity(name, level)
+    assert set(SEVERITIES) >= names
+    assert all(str(severity(name, "learning")) == "info" for name in names)  # learning never blocks
+
+
+def test_import_and_version_stay_light():
+    code = (
+        f"import sys, nblint, nblint.cli\nheavy = [m for m in {HEAVY!r} if m in sys.modules]\nassert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    probe = (
+        "import sys, runpy\n"
+        "sys.argv = ['nblint', '--version']\n"
+        "try:\n    runpy.run_module('nblint', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True)
+
+
+def test_installed_layout_is_namespaced():
+    import nblint.operator_bridge
+    import nblint.rules
+
+    assert nblint.rules.__file__.startswith(str(ROOT / "rules"))
+    assert nblint.operator_bridge.__file__.startswith(str(ROOT / "operator_bridge"))
+    import importlib.util
+
+    assert importlib.util.find_spec("rules") is None or "site-packages" not in str(importlib.util.find_spec("rules"))
