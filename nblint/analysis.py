@@ -4,7 +4,7 @@ that turn AST positions into cell spans."""
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from nblint.diagnostics import Span
@@ -91,6 +91,13 @@ class CodeCell:
 @dataclass
 class Analysis:
     notebook: Notebook
+    _memo: dict = field(default_factory=dict, repr=False)
+
+    def memo(self, key: str, compute):
+        """Compute something once per notebook, for rules that share an analysis (data flow)."""
+        if key not in self._memo:
+            self._memo[key] = compute(self)
+        return self._memo[key]
 
     @cached_property
     def code_cells(self) -> list[CodeCell]:

@@ -1,8 +1,11 @@
 """The rule catalogue, one module per family."""
 
-from .assertions import IneffectiveAssertion
+from .assertions import IneffectiveAssertion, MissingAssertion
 from .errors import ErrorOutputSaved, ExitCodeMasking, NoneOnError, SwallowedException, SyntaxErrorRule
-from .hygiene import HiddenState, UnknownSuppression
+from .hygiene import AbsolutePath, HiddenState, MissingTypeHints, UnknownSuppression, WarningsSuppressed
+from .io import UncheckedIO
+from .requirements import InlineInstall
+from .security import HardcodedSecret
 
 RULES = (
     SyntaxErrorRule,
@@ -11,6 +14,13 @@ RULES = (
     ExitCodeMasking,
     NoneOnError,
     IneffectiveAssertion,
+    MissingAssertion,
+    UncheckedIO,
     HiddenState,
     ErrorOutputSaved,
+    MissingTypeHints,
+    WarningsSuppressed,
+    AbsolutePath,
+    HardcodedSecret,
+    InlineInstall,
 )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from nblint.analysis import Analysis, CodeCell
 from nblint.diagnostics import Edit, Finding, Fix
-from nblint.rule import CellRule, example
+from nblint.rule import CellRule, Rule, example
 
 
 class IneffectiveAssertion(CellRule):
@@ -74,3 +74,88 @@ def _always_true(node: ast.AST) -> bool:
     if isinstance(node, ast.List | ast.Set | ast.Dict):
         return bool(getattr(node, "elts", None) or getattr(node, "keys", None))
     return False
+
+
+_ADVICE = {
+    "load": "assert what you expect (`assert not df.empty`, expected columns, no nulls in keys) or validate a schema",
+    "model": "assert on a quality measure, e.g. a held-out metric (`assert accuracy_score(y_test, pred) >= 0.8`)",
+    "metric": "assert it is in the range you expect (`assert 0.8 <= score <= 1.0`)",
+}
+_VERB = {"load": "is loaded", "model": "is trained", "metric": "is computed"}
+
+
+class MissingAssertion(Rule):
+    code = "NB202"
+    name = "missing-assertion"
+    summary = "Loaded data, a trained model or a metric is never checked"
+    why = (
+        "A notebook that loads data and trains a model without a single check passes with an empty "
+        "file, a column full of nulls, or a model that predicts one class. Nothing fails, the numbers "
+        "are just wrong. One assert on what you loaded and one on the final metric turn those silent "
+        "failures into loud ones, and document what 'correct' means."
+    )
+    how_to_fix = (
+        "After loading: `assert not df.empty`, `assert {'id', 'amount'} <= set(df.columns)`, or a pandera "
+        "schema. After training: `assert score >= 0.8, score`. A check on a value derived from the data "
+        "counts for the data too, and so does a helper such as `validate(df)` that asserts inside."
+    )
+    bad = (
+        example("import pandas as pd\ndf = pd.read_csv('sales.csv')\ndf.groupby('region').amount.sum()", at=((1, 2),)),
+        example(
+            "from sklearn.linear_model import LogisticRegression\nfrom sklearn.metrics import accuracy_score",
+            "model = LogisticRegression()\nmodel.fit(X_train, y_train)",
+            "acc = accuracy_score(y_test, model.predict(X_test))\nprint(acc)",
+            at=((3, 1),),
+        ),
+        example("import json\nwith open('config.json') as fh:\n    config = json.load(fh)", at=((1, 3),)),
+        example("from sklearn.cluster import KMeans\nkm = KMeans(n_clusters=3)\nkm.fit(X)", at=((1, 3),)),
+    )
+    good = (
+        example("import pandas as pd\ndf = pd.read_csv('sales.csv')\nassert not df.empty, 'no sales rows'"),
+        example(
+            "from sklearn.linear_model import LogisticRegression\nfrom sklearn.metrics import accuracy_score",
+            "model = LogisticRegression()\nmodel.fit(X_train, y_train)",
+            "acc = accuracy_score(y_test, model.predict(X_test))",
+            "assert acc >= 0.8, f'accuracy {acc:.2f} below 0.8'",
+        ),
+        example(
+            "import pandas as pd\n\ndef validate(frame):\n    if frame['amount'].isna().any():\n"
+            "        raise ValueError('missing amounts')",
+            "df = pd.read_csv('sales.csv')\nclean = df.dropna(subset=['id'])",
+            "validate(clean)",
+        ),
+        example(
+            "import pandas as pd\nimport pandera as pa\nschema = pa.DataFrameSchema({'amount': pa.Column(float)})",
+            "df = schema.validate(pd.read_csv('sales.csv'))",
+        ),
+    )
+
+    def check(self, nb: Analysis) -> Iterator[Finding]:
+        from .dataflow import dataflow
+
+        flow = dataflow(nb)
+        unchecked = [
+            p
+            for p in flow.producers
+            if not flow.is_validated(p.name) and not (p.kind == "load" and _validated_inline(p))
+        ]
+        # Report the last unchecked link of each chain: one assert on the metric covers the model and data.
+        upstream = set().union(*(flow.ancestors(p.name) for p in unchecked))
+        for producer in unchecked:
+            if producer.name in upstream:
+                continue
+            yield Finding(
+                f"`{producer.name}` {_VERB[producer.kind]} here but never checked: {_ADVICE[producer.kind]}",
+                producer.cell.number,
+                producer.cell.span(producer.node),
+            )
+
+
+def _validated_inline(producer) -> bool:
+    """`schema.validate(pd.read_csv(...))`: the load is checked where it happens."""
+    value = getattr(producer.node, "value", None)
+    if not isinstance(value, ast.Call):
+        return False
+    func = value.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return "validat" in name.lower()
