@@ -1,0 +1,90 @@
+"""Per-rule precision and recall of nblint on the labelled notebooks in tests/cases/.
+
+    python bench/accuracy.py [--cases tests/cases] [-v]
+
+Each case notebook carries its label in metadata: `{"nblint_case": {"rule": NAME,
+"expect": [[cell, line], ...]}}`; an empty `expect` marks a good case where the
+rule must stay quiet. Only the labelled rule is run on each case.
+A finding at an expected (cell, line) is a true positive; any other finding of
+that rule is a false positive; an expected location with no finding is a miss.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from nblint.diagnostics import Severity
+from nblint.engine import check_notebook
+from nblint.notebook import load
+from nblint.registry import find
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    path: Path
+    rule: str
+    expected: frozenset[tuple[int, int]]
+    found: frozenset[tuple[int, int]]
+
+    @property
+    def true_positives(self) -> int:
+        return len(self.expected & self.found)
+
+    @property
+    def false_positives(self) -> int:
+        return len(self.found - self.expected)
+
+    @property
+    def misses(self) -> int:
+        return len(self.expected - self.found)
+
+
+def evaluate(path: Path) -> CaseResult:
+    nb = load(path)
+    label = nb.metadata["nblint_case"]
+    rule = find(label["rule"])
+    if rule is None:
+        raise SystemExit(f"{path}: unknown rule {label['rule']!r}")
+    found = {(d.cell, d.line) for d in check_notebook(nb, [(rule, Severity.ERROR)])}
+    return CaseResult(path, rule.name, frozenset(map(tuple, label["expect"])), frozenset(found))
+
+
+def cases(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.ipynb"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=Path, default=ROOT / "tests" / "cases")
+    parser.add_argument("-v", "--verbose", action="store_true", help="list every false positive and miss")
+    args = parser.parse_args()
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])  # tp, fp, miss, bad, good
+    for path in cases(args.cases):
+        result = evaluate(path)
+        row = totals[result.rule]
+        row[0] += result.true_positives
+        row[1] += result.false_positives
+        row[2] += result.misses
+        row[3 if result.expected else 4] += 1
+        if args.verbose and (result.false_positives or result.misses):
+            print(f"{path}: expected {sorted(result.expected)}, found {sorted(result.found)}")
+    print("| rule | bad cases | good cases | precision | recall |")
+    print("|---|---|---|---|---|")
+    all_tp = all_fp = all_miss = 0
+    for rule, (tp, fp, miss, bad, good) in sorted(totals.items()):
+        all_tp, all_fp, all_miss = all_tp + tp, all_fp + fp, all_miss + miss
+        print(f"| {rule} | {bad} | {good} | {_ratio(tp, tp + fp)} | {_ratio(tp, tp + miss)} |")
+    print(f"| **all** | | | {_ratio(all_tp, all_tp + all_fp)} | {_ratio(all_tp, all_tp + all_miss)} |")
+
+
+def _ratio(numerator: int, denominator: int) -> str:
+    return f"{numerator / denominator:.1%}" if denominator else "n/a"
+
+
+if __name__ == "__main__":
+    main()
