@@ -169,5 +169,49 @@ def explain(rule: str) -> None:
     click.echo(rule_page(found))
 
 
+@main.command()
+@click.option("--list", "list_", is_flag=True, help="List the templates.")
+@click.option("-t", "--template", metavar="NAME", help="The template to start from (see --list).")
+@click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
+@click.argument("out", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def new(list_: bool, template: str | None, force: bool, out: Path | None) -> None:
+    """Start a notebook from a template that already passes the production level.
+
+    Writes OUT and, next to it, a pinned requirements.txt (an existing
+    requirements.txt is left alone and the pins it needs are printed).
+
+    \b
+    Examples:
+      nblint new --list
+      nblint new --template model-training churn.ipynb
+    """
+    from nblint.templates import available, describe
+
+    templates = available()
+    if list_:
+        for name, folder in templates.items():
+            click.echo(f"{name:<18} {describe(folder)}")
+        return
+    if not template or out is None:
+        _fail("give --template NAME and OUT.ipynb, or --list to see the templates")
+    if template not in templates:
+        _fail(f"unknown template {template!r}; choose from: {', '.join(templates)}")
+    if out.exists() and not force:
+        _fail(f"{out} exists; choose another name or pass --force to overwrite it")
+    from nblint.fixes import write_atomic
+
+    folder = templates[template]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(out, (folder / "notebook.ipynb").read_text(encoding="utf-8"))
+    click.echo(f"wrote {out} from template {template}")
+    pins = (folder / "requirements.txt").read_text(encoding="utf-8")
+    requirements = out.parent / "requirements.txt"
+    if requirements.exists():
+        click.echo(f"{requirements} exists and was left alone; the template needs:\n{pins}", nl=False)
+    else:
+        write_atomic(requirements, pins)
+        click.echo(f"wrote {requirements}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -93,7 +93,7 @@ def render(results, options) -> str:
             out.append(f"{count:>5}  {code:<6} {name:<26} {sev}")
     if not options.quiet or any(r.status in ("failed", "error") for r in results):
         out.append(_summary_line(summary(results, options.level), options.level, paint))
-    return "\n".join(out) + "\n"
+    return "\n".join(out) + "\n" if out else ""
 
 
 def _summary_line(s: dict, level: str, paint: _Paint) -> str:
