@@ -49,12 +49,19 @@ def main() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes to the notebooks in place.")
 @click.option("--diff", is_flag=True, help="Show what --fix would change, without writing.")
+@click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    help="With --fix/--diff, also apply fixes that change more than the cell (e.g. move installs to requirements.txt).",
+)
 @click.option("--explain", is_flag=True, help="Explain each finding: why it matters and a better example.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and the summary line.")
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Read settings from this TOML file.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Parallel processes (default: one per core).")
-def lint(paths, level, select, ignore, fmt, output, fix, diff, explain, statistics, quiet, config, jobs) -> None:
+def lint(
+    paths, level, select, ignore, fmt, output, fix, diff, unsafe_fixes, explain, statistics, quiet, config, jobs
+) -> None:
     """Check notebooks (files or folders) with the static rules.
 
     Folders are searched for *.ipynb files; .ipynb_checkpoints and configured
@@ -92,7 +99,7 @@ def lint(paths, level, select, ignore, fmt, output, fix, diff, explain, statisti
         ignore=(*settings.ignore, *ignore),
     )
     files, results = discover(paths, settings)
-    results += _lint_all(files, settings, fix, diff, jobs)
+    results += _lint_all(files, settings, fix, diff, unsafe_fixes, jobs)
     order = {p: i for i, p in enumerate([*files, *(r.path for r in results if r.path not in files)])}
     results.sort(key=lambda r: order.get(r.path, 0))
     color = fmt == "text" and output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
@@ -112,19 +119,21 @@ def lint(paths, level, select, ignore, fmt, output, fix, diff, explain, statisti
     sys.exit(1 if any(r.status == "failed" for r in results) else 0)
 
 
-def _lint_all(files, settings, fix, diff, jobs):
+def _lint_all(files, settings, fix, diff, unsafe, jobs):
     from nblint.engine import lint_path
 
     workers = min(jobs or os.cpu_count() or 1, len(files))
     if workers <= 1 or len(files) < PARALLEL_FROM:
-        return [lint_path(f, settings, fix, diff) for f in files]
+        return [lint_path(f, settings, fix, diff, unsafe) for f in files]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from functools import partial
 
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        return list(pool.map(partial(lint_path, settings=settings, fix=fix, diff=diff), files, chunksize=4))
+        return list(
+            pool.map(partial(lint_path, settings=settings, fix=fix, diff=diff, unsafe=unsafe), files, chunksize=4)
+        )
 
 
 @main.command("rules")

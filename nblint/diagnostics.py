@@ -43,10 +43,19 @@ class Edit:
 
 
 @dataclass(frozen=True)
+class Append:
+    """Lines to add to a text file next to the notebook (e.g. requirements.txt), each only if absent."""
+
+    path: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Fix:
     message: str
     edits: tuple[Edit, ...]
     safe: bool = True
+    appends: tuple[Append, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,7 @@ def _diagnostic(nb: Notebook, rule: Rule, severity: Severity, f: Finding) -> Dia
     )
 
 
-def lint_path(path: str, settings: Settings, fix: bool = False, diff: bool = False) -> FileResult:
+def lint_path(path: str, settings: Settings, fix: bool = False, diff: bool = False, unsafe: bool = False) -> FileResult:
     result = FileResult(path)
     try:
         nb = load(path)
@@ -102,7 +102,7 @@ def lint_path(path: str, settings: Settings, fix: bool = False, diff: bool = Fal
     try:
         diagnostics = check_notebook(nb, rules)
         if (fix or diff) and any(d.fix for d in diagnostics):
-            nb, diagnostics = _fix(nb, rules, diagnostics, result, write=fix, show_diff=diff)
+            nb, diagnostics = _fix(nb, rules, diagnostics, result, write=fix, show_diff=diff, unsafe=unsafe)
     except RuleCrash as exc:
         return FileResult(path, "error", message=str(exc))
     result.diagnostics = diagnostics
@@ -111,28 +111,38 @@ def lint_path(path: str, settings: Settings, fix: bool = False, diff: bool = Fal
     return result
 
 
-def _fix(nb, rules, diagnostics, result: FileResult, write: bool, show_diff: bool):
-    """Apply safe fixes until none is left; returns the fixed notebook and its diagnostics."""
-    from nblint.fixes import apply_fixes, cell_diff, write_atomic
+def _fix(nb, rules, diagnostics, result: FileResult, write: bool, show_diff: bool, unsafe: bool):
+    """Apply fixes until none is left; returns the fixed notebook and its diagnostics.
+
+    Unsafe fixes (those that also change files next to the notebook) only with `unsafe`.
+    """
+    from nblint.fixes import apply_fixes, cell_diff, merged_appends, text_diff, write_atomic
     from nblint.jsonmap import JsonMap
 
     if nb.nbformat < 4:
         result.message = "fixes skipped: the file is nbformat 3; open and save it in Jupyter to upgrade it first"
         return nb, diagnostics
-    original = nb
+    original, appends = nb, []
     for _ in range(MAX_FIX_PASSES):
-        sources, applied = apply_fixes(nb, [d.fix for d in diagnostics if d.fix and d.fix.safe])
+        sources, applied = apply_fixes(nb, [d.fix for d in diagnostics if d.fix and (d.fix.safe or unsafe)])
         if not applied:
             break
-        result.fixed += applied
+        result.fixed += len(applied)
+        appends += [a for f in applied for a in f.appends]
         text = JsonMap(nb.text).replace_sources(sources)
         nb = parse(text.encode("utf-8"), nb.path)
         diagnostics = check_notebook(nb, rules)
     if nb is original:
         return nb, diagnostics
+    files = merged_appends(appends)
     if show_diff:
-        result.diff = cell_diff(original, nb)
+        result.diff = cell_diff(original, nb) + "".join(
+            text_diff(path, path.read_text(encoding="utf-8") if path.exists() else "", text)
+            for path, text in files.items()
+        )
     if write:
+        for path, text in files.items():  # files first: a crash then leaves the notebook as it was
+            write_atomic(path, text)
         write_atomic(Path(nb.path), nb.text)
     return nb, diagnostics
 

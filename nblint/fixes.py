@@ -7,23 +7,23 @@ import os
 import tempfile
 from pathlib import Path
 
-from nblint.diagnostics import Edit, Fix
+from nblint.diagnostics import Append, Edit, Fix
 from nblint.notebook import Notebook
 
 
-def apply_fixes(nb: Notebook, fixes: list[Fix]) -> tuple[dict[int, str], int]:
-    """New sources for the cells the fixes touch, and how many fixes were applied.
+def apply_fixes(nb: Notebook, fixes: list[Fix]) -> tuple[dict[int, str], list[Fix]]:
+    """New sources for the cells the fixes touch, and the fixes applied.
 
     A fix whose edits overlap one already taken waits for the next pass.
     """
     taken: dict[int, list[Edit]] = {}
-    applied = 0
+    applied: list[Fix] = []
     for fix in fixes:
         if any(_overlaps(edit, other) for edit in fix.edits for other in taken.get(edit.cell, [])):
             continue
         for edit in fix.edits:
             taken.setdefault(edit.cell, []).append(edit)
-        applied += 1
+        applied.append(fix)
     sources = {}
     for cell_number, edits in taken.items():
         source = nb.cells[cell_number - 1].source
@@ -46,6 +46,31 @@ def _overlaps(a: Edit, b: Edit) -> bool:
     a_start, a_end = (a.span.line, a.span.column), (a.span.end_line, a.span.end_column)
     b_start, b_end = (b.span.line, b.span.column), (b.span.end_line, b.span.end_column)
     return a_start < b_end and b_start < a_end
+
+
+def merged_appends(appends: list[Append]) -> dict[Path, str]:
+    """The new text of each file the appends touch; lines already in a file are not added again."""
+    texts: dict[Path, str] = {}
+    for append in appends:
+        path = Path(append.path)
+        if path not in texts:
+            texts[path] = path.read_text(encoding="utf-8") if path.exists() else ""
+        present = {line.strip() for line in texts[path].splitlines()}
+        for line in append.lines:
+            if line.strip() not in present:
+                if texts[path] and not texts[path].endswith("\n"):
+                    texts[path] += "\n"
+                texts[path] += line + "\n"
+                present.add(line.strip())
+    return texts
+
+
+def text_diff(path: Path, before: str, after: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+        )
+    )
 
 
 def cell_diff(before: Notebook, after: Notebook) -> str:

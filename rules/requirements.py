@@ -6,9 +6,11 @@ import ast
 import re
 import shlex
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 from nblint.analysis import Analysis, CodeCell
-from nblint.diagnostics import Finding
+from nblint.diagnostics import Append, Edit, Finding, Fix, Span
 from nblint.rule import Rule, example
 
 _INSTALLERS = re.compile(
@@ -28,38 +30,45 @@ _SUBPROCESS = frozenset(
 )
 
 
-def install_specs(command: str) -> list[str]:
-    """The requirement specifiers an install command names (options and their values dropped)."""
+_OPTIONS_WITH_VALUE = frozenset(
+    {"-r", "-c", "-e", "--requirement", "--constraint", "--editable", "-i", "--index-url", "--extra-index-url"}
+    | {"-f", "--find-links", "--target", "-t", "--channel", "--prefix", "--root"}
+)
+_HARMLESS_OPTIONS = frozenset({"-q", "--quiet", "-U", "--upgrade", "--no-cache-dir", "--user", "-y", "--yes"})
+
+
+@dataclass(frozen=True)
+class Install:
+    tool: str
+    specs: tuple[str, ...]
+    movable: bool  # plain pip specs only: nothing a requirements line could not say the same way
+
+
+def parse_install(command: str) -> Install | None:
+    """The packages an install command names, or None when it is not an install."""
     match = _INSTALLERS.search(command)
     if not match:
-        return []
+        return None
     try:
         words = shlex.split(match.group("rest"), posix=True)
     except ValueError:
         words = match.group("rest").split()
-    specs, skip = [], False
+    specs, skip, movable = [], False, True
     for word in words:
+        if word in {"&&", "||", ";", "|"}:
+            movable = False
+            break
         if skip:
             skip = False
-        elif word in {
-            "-r",
-            "-c",
-            "-e",
-            "--requirement",
-            "--constraint",
-            "-i",
-            "--index-url",
-            "--extra-index-url",
-            "-f",
-            "--find-links",
-            "--target",
-            "-t",
-            "--channel",
-        }:
-            skip = True
-        elif not word.startswith("-") and word not in {"&&", "||", ";", "|"}:
+        elif word in _OPTIONS_WITH_VALUE:
+            skip, movable = True, False
+        elif word.startswith("-"):
+            movable = movable and word in _HARMLESS_OPTIONS
+        else:
             specs.append(word)
-    return specs
+            movable = movable and "/" not in word and not word.startswith((".", "{", "$"))
+    tool = " ".join(match.group("tool").split())
+    return Install(tool, tuple(specs), movable and bool(specs) and tool in {"pip", "pip3", "uv pip"})
 
 
 class InlineInstall(Rule):
@@ -75,8 +84,13 @@ class InlineInstall(Rule):
         "Move the packages, pinned, into the notebook's requirements.txt (`pandas==2.2.3`) and delete "
         "the install cell. The environment is then built once, the same for validation and production."
     )
+    fix_safety = (
+        "Unsafe, applied only with `--fix --unsafe-fixes`: it deletes the install line and adds its packages "
+        "to the requirements.txt next to the notebook, which changes a second file. Plain `pip install` lines "
+        "only; installs with `-r`, `-e`, index options or conda are left for you."
+    )
     bad = (
-        example("!pip install pandas scikit-learn", at=((1, 1),)),
+        example("!pip install pandas scikit-learn\nimport pandas as pd", at=((1, 1),), fixed=("import pandas as pd",)),
         example("%pip install -q xgboost==2.0.3", at=((1, 1),)),
         example("import sys\n!{sys.executable} -m pip install requests", at=((1, 2),)),
         example(
@@ -99,9 +113,9 @@ class InlineInstall(Rule):
                     yield from self._script_body(cell, magic)
                 elif magic.kind in {"system", "line"}:
                     command = f"{magic.name} {magic.text}" if magic.kind == "line" else magic.text
-                    specs = install_specs(command)
-                    if specs or _INSTALLERS.search(command):
-                        yield self._finding(cell, magic.line, specs)
+                    install = parse_install(command)
+                    if install:
+                        yield self._finding(cell, magic.line, install, fix=self._move_fix(nb, cell, magic, install))
             if cell.tree is not None:
                 yield from self._subprocess_installs(cell, nb)
 
@@ -109,24 +123,48 @@ class InlineInstall(Rule):
         if magic.name not in {"bash", "sh", "script", "system"}:
             return
         for offset, line in enumerate(cell.lines[magic.line :], start=magic.line + 1):
-            if _INSTALLERS.search(line):
-                yield self._finding(cell, offset, install_specs(line))
+            install = parse_install(line)
+            if install:
+                yield self._finding(cell, offset, install)
 
     def _subprocess_installs(self, cell: CodeCell, nb: Analysis) -> Iterator[Finding]:
         for node in ast.walk(cell.tree):
             if not isinstance(node, ast.Call) or nb.qualified(node.func) not in _SUBPROCESS or not node.args:
                 continue
             words = _command_words(node.args[0])
-            if words and _INSTALLERS.search(" ".join(words)):
-                yield self._finding(cell, node.lineno, install_specs(" ".join(words)), cell.span(node))
+            install = parse_install(" ".join(words)) if words else None
+            if install:
+                yield self._finding(cell, node.lineno, install, span=cell.span(node))
 
     @staticmethod
-    def _finding(cell: CodeCell, line: int, specs: list[str], span=None) -> Finding:
+    def _finding(cell: CodeCell, line: int, install: Install, span=None, fix: Fix | None = None) -> Finding:
+        specs = install.specs
         what = ", ".join(f"`{s}`" for s in specs[:4]) + (" ..." if len(specs) > 4 else "") if specs else "packages"
         return Finding(
             f"installs {what} at run time; declare them, pinned, in requirements.txt",
             cell.number,
             span or cell.line_span(line),
+            fix=fix,
+        )
+
+    @staticmethod
+    def _move_fix(nb: Analysis, cell: CodeCell, magic, install: Install) -> Fix | None:
+        """Unsafe: delete the install line and add its packages to requirements.txt next to the notebook."""
+        line, lines = magic.line, cell.lines
+        if not install.movable or lines[line - 1].rstrip().endswith("\\"):
+            return None
+        if line < len(lines):
+            span = Span(line, 1, line + 1, 1)
+        elif line > 1:
+            span = Span(line - 1, len(lines[line - 2]) + 1, line, len(lines[line - 1]) + 1)
+        else:
+            span = Span(1, 1, 1, len(lines[0]) + 1)
+        requirements = str(Path(nb.notebook.path).parent / "requirements.txt")
+        return Fix(
+            f"move {', '.join(install.specs)} to requirements.txt",
+            (Edit(cell.number, span, ""),),
+            safe=False,
+            appends=(Append(requirements, install.specs),),
         )
 
 

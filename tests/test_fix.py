@@ -79,3 +79,27 @@ def test_unfixable_tuple_is_reported_not_touched(write_nb):
     before = path.read_bytes()
     proc = run_nblint("lint", str(path), "--fix")
     assert proc.returncode == 1 and path.read_bytes() == before
+
+
+def test_unsafe_fix_moves_inline_installs_to_requirements(tmp_path, write_nb):
+    (tmp_path / "requirements.txt").write_text("pandas==2.2.2\n")
+    path = write_nb("nb.ipynb", "!pip install -q pandas==2.2.2 pyarrow==16.1.0\nimport pandas as pd", "x = 1")
+    safe_only = run_nblint("lint", str(path), "--fix", "--select", "inline-install", "--level", "staging")
+    assert safe_only.returncode == 1 and "pip install" in path.read_text()  # unsafe fixes need the flag
+    diff = run_nblint("lint", str(path), "--diff", "--unsafe-fixes", "--select", "inline-install")
+    assert "-!pip install -q pandas==2.2.2 pyarrow==16.1.0" in diff.stdout and "+pyarrow==16.1.0" in diff.stdout
+    assert "pip install" in path.read_text()  # --diff writes nothing
+    proc = run_nblint("lint", str(path), "--fix", "--unsafe-fixes", "--select", "inline-install")
+    assert proc.returncode == 0, proc.stdout
+    assert json.loads(path.read_text())["cells"][0]["source"] == ["import pandas as pd"]
+    assert (tmp_path / "requirements.txt").read_text() == "pandas==2.2.2\npyarrow==16.1.0\n"
+    again = run_nblint("lint", str(path), "--fix", "--unsafe-fixes")
+    assert again.returncode == 0 and (tmp_path / "requirements.txt").read_text().count("pyarrow") == 1
+
+
+def test_installs_with_options_are_not_moved(write_nb):
+    path = write_nb("nb.ipynb", "!pip install --index-url https://mirror.example/simple pandas")
+    before = path.read_bytes()
+    proc = run_nblint("lint", str(path), "--fix", "--unsafe-fixes", "--select", "inline-install", "--level", "staging")
+    assert proc.returncode == 1 and path.read_bytes() == before
+    assert not (path.parent / "requirements.txt").exists()
