@@ -21,7 +21,7 @@ _LETTERS = {"o": Severity.OFF, "i": Severity.INFO, "w": Severity.WARNING, "e": S
 SEVERITIES: dict[str, str] = {
     # static rules
     "syntax-error": "ieee",
-    "unknown-suppression": "iwww",
+    "unknown-suppression": "iwwe",
     "error-output-saved": "iwee",
     "hidden-state": "iwee",
     "ineffective-assertion": "ieee",
@@ -30,7 +30,7 @@ SEVERITIES: dict[str, str] = {
     "none-on-error": "ieee",
     "missing-assertion": "iwee",
     "unchecked-io": "iwee",
-    "missing-type-hints": "ioww",
+    "missing-type-hints": "iowe",
     "warnings-suppressed": "iwee",
     "hardcoded-secret": "ieee",
     "absolute-path": "iwwe",

@@ -62,3 +62,26 @@ def test_installed_layout_is_namespaced():
     import importlib.util
 
     assert importlib.util.find_spec("rules") is None or "site-packages" not in str(importlib.util.find_spec("rules"))
+
+
+def test_level_table_matches_the_documented_policy():
+    """learning: all info; development: obvious errors fail; production: everything is an error."""
+    errors_at_development = {
+        "none-on-error", "swallowed-exception", "exit-code-masking", "ineffective-assertion", "hardcoded-secret",
+        "syntax-error",
+    }  # fmt: skip
+    added_at_staging = {
+        "unchecked-io", "missing-assertion", "hidden-state", "inline-install", "warnings-suppressed",
+        "error-output-saved",
+    }  # fmt: skip
+    for rule in all_rules():
+        assert str(severity(rule.name, "production")) == "error", rule.name
+        development = str(severity(rule.name, "development"))
+        if rule.name in errors_at_development:
+            assert development == "error", rule.name
+        elif rule.name == "missing-type-hints":
+            assert development == "off" and str(severity(rule.name, "staging")) == "warning"
+        else:
+            assert development == "warning", rule.name
+        if rule.name in errors_at_development | added_at_staging:
+            assert str(severity(rule.name, "staging")) == "error", rule.name
