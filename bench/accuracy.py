@@ -3,8 +3,11 @@
     python bench/accuracy.py [--cases tests/cases] [-v]
 
 Each case notebook carries its label in metadata: `{"nblint_case": {"rule": NAME,
-"expect": [[cell, line], ...]}}`; an empty `expect` marks a good case where the
-rule must stay quiet. Only the labelled rule is run on each case.
+"expect": [[cell, line], ...]}}` (`[file, line]` for findings in a requirements
+file next to it); an empty `expect` marks a good case where the rule must stay
+quiet. Cases with files are folders (notebook.ipynb plus its files and a
+pyproject.toml that makes the folder its own project root). Only the labelled
+rule is run on each case.
 A finding at an expected (cell, line) is a true positive; any other finding of
 that rule is a false positive; an expected location with no finding is a miss.
 """
@@ -50,8 +53,15 @@ def evaluate(path: Path) -> CaseResult:
     rule = find(label["rule"])
     if rule is None:
         raise SystemExit(f"{path}: unknown rule {label['rule']!r}")
-    found = {(d.cell, d.line) for d in check_notebook(nb, [(rule, Severity.ERROR)])}
+    found = {_where(d, path.parent) for d in check_notebook(nb, [(rule, Severity.ERROR)])}
     return CaseResult(path, rule.name, frozenset(map(tuple, label["expect"])), frozenset(found))
+
+
+def _where(diagnostic, folder: Path) -> tuple:
+    """(cell, line) for a notebook finding; (file name, line) for one in a file next to the notebook."""
+    if diagnostic.cell is not None:
+        return (diagnostic.cell, diagnostic.line)
+    return (Path(diagnostic.path).resolve().relative_to(folder.resolve()).as_posix(), diagnostic.line)
 
 
 def cases(folder: Path) -> list[Path]:

@@ -46,12 +46,16 @@ class CodeCell:
         return self.transformed.is_python
 
     @cached_property
+    def nodes(self) -> list[ast.AST]:
+        """Every node of the cell, walked once and shared by all rules."""
+        return list(ast.walk(self.tree)) if self.tree is not None else []
+
+    @cached_property
     def parents(self) -> dict[ast.AST, ast.AST]:
         parents: dict[ast.AST, ast.AST] = {}
-        if self.tree is not None:
-            for node in ast.walk(self.tree):
-                for child in ast.iter_child_nodes(node):
-                    parents[child] = node
+        for node in self.nodes:
+            for child in ast.iter_child_nodes(node):
+                parents[child] = node
         return parents
 
     def ancestors(self, node: ast.AST):
@@ -91,7 +95,19 @@ class CodeCell:
 @dataclass
 class Analysis:
     notebook: Notebook
+    settings: object | None = None  # nblint.config.Settings; None means the defaults
     _memo: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def level(self) -> str:
+        return getattr(self.settings, "level", "development")
+
+    @property
+    def environment(self):
+        """The notebook's declared environment (requirement sources, merged set, Dockerfile)."""
+        from nblint.environment import discover
+
+        return self.memo("environment", lambda nb: discover(nb.notebook.path, nb.settings))
 
     def memo(self, key: str, compute):
         """Compute something once per notebook, for rules that share an analysis (data flow)."""
@@ -147,7 +163,7 @@ def import_aliases(cells: list[CodeCell]) -> dict[str, str]:
     """Local name -> what it was imported as, across the notebook (`np` -> `numpy`)."""
     aliases: dict[str, str] = {}
     for cell in cells:
-        for node in ast.walk(cell.tree):
+        for node in cell.nodes:
             if isinstance(node, ast.Import):
                 for a in node.names:
                     if a.asname:

@@ -58,9 +58,29 @@ def main() -> None:
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and the summary line.")
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Read settings from this TOML file.")
+@click.option(
+    "--requirements",
+    "requirements_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Use this requirements file for every notebook instead of discovering one.",
+)
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Parallel processes (default: one per core).")
 def lint(
-    paths, level, select, ignore, fmt, output, fix, diff, unsafe_fixes, explain, statistics, quiet, config, jobs
+    paths,
+    level,
+    select,
+    ignore,
+    fmt,
+    output,
+    fix,
+    diff,
+    unsafe_fixes,
+    explain,
+    statistics,
+    quiet,
+    config,
+    requirements_file,
+    jobs,
 ) -> None:
     """Check notebooks (files or folders) with the static rules.
 
@@ -77,7 +97,7 @@ def lint(
     from dataclasses import replace
 
     from nblint.config import ConfigError, load_settings
-    from nblint.engine import discover
+    from nblint.engine import dedupe_file_findings, discover
     from nblint.registry import known_selector
     from nblint.reporters import ReportOptions, render
 
@@ -92,16 +112,20 @@ def lint(
         settings = load_settings(Path(paths[0]) if Path(paths[0]).exists() else Path.cwd(), config)
     except ConfigError as exc:
         _fail(str(exc))
+    if requirements_file is not None and not requirements_file.is_file():
+        _fail(f"{requirements_file}: requirements file not found")
     settings = replace(
         settings,
         level=level or settings.level,
         select=tuple(select) or settings.select,
         ignore=(*settings.ignore, *ignore),
+        requirements_file=str(requirements_file) if requirements_file else settings.requirements_file,
     )
     files, results = discover(paths, settings)
     results += _lint_all(files, settings, fix, diff, unsafe_fixes, jobs)
     order = {p: i for i, p in enumerate([*files, *(r.path for r in results if r.path not in files)])}
     results.sort(key=lambda r: order.get(r.path, 0))
+    dedupe_file_findings(results)
     color = fmt == "text" and output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     options = ReportOptions(settings.level, explain, color, statistics, quiet)
     report = render(fmt, results, options)
@@ -220,6 +244,115 @@ def new(list_: bool, template: str | None, force: bool, out: Path | None) -> Non
     else:
         write_atomic(requirements, pins)
         click.echo(f"wrote {requirements}")
+
+
+@main.group()
+def env() -> None:
+    """Inspect a notebook's declared environment and build its Dockerfile."""
+
+
+_requirements_option = click.option(
+    "--requirements",
+    "requirements_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Use this requirements file instead of discovering one.",
+)
+
+
+def _environment(notebook: Path, requirements_file: Path | None):
+    from dataclasses import replace
+
+    from nblint.config import ConfigError, load_settings
+    from nblint.environment import discover
+
+    if not notebook.is_file():
+        _fail(f"{notebook}: no such notebook")
+    if requirements_file is not None and not requirements_file.is_file():
+        _fail(f"{requirements_file}: requirements file not found")
+    try:
+        settings = load_settings(notebook)
+    except ConfigError as exc:
+        _fail(str(exc))
+    if requirements_file:
+        settings = replace(settings, requirements_file=str(requirements_file))
+    return discover(str(notebook), settings)
+
+
+@env.command("show")
+@click.argument("notebook", type=click.Path(dir_okay=False, path_type=Path))
+@_requirements_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def env_show(notebook: Path, requirements_file: Path | None, fmt: str) -> None:
+    """Show which requirement sources apply to NOTEBOOK, why, and the effective pinned set."""
+    import json
+
+    environment = _environment(notebook, requirements_file)
+    reqs = environment.requirements
+    doc = {
+        "notebook": str(notebook),
+        "project_root": str(environment.root),
+        "sources": [{"path": s.path, "kind": s.kind, "reason": s.reason} for s in environment.sources],
+        "dockerfile": environment.dockerfile,
+        "build_from": environment.build_from,
+        "requirements": [
+            {"name": r.display_name, "specifier": r.specifier, "pinned": r.pinned_version, "marker": r.marker,
+             "hashes": len(r.good_hashes), "path": r.location.path, "line": r.location.line}
+            for r in reqs.requirements
+        ],
+        "constraints": [{"name": c.display_name, "specifier": c.specifier} for c in reqs.constraints],
+        "options": [{"name": o.name, "value": o.value} for o in reqs.options],
+        "problems": [{"message": p.message, "path": p.location.path, "line": p.location.line} for p in reqs.problems],
+    }  # fmt: skip
+    if fmt == "json":
+        click.echo(json.dumps(doc, indent=2))
+        return
+    click.echo(f"notebook:     {notebook}\nproject root: {environment.root}")
+    if not environment.sources:
+        click.echo("sources:      none found (no requirements.txt, pylock.toml or [project] dependencies)")
+    for source in environment.sources:
+        click.echo(f"source:       {source.path}  ({source.reason})")
+    if environment.dockerfile:
+        click.echo(f"dockerfile:   {environment.dockerfile} (image built from: {environment.build_from})")
+    for r in doc["requirements"]:
+        state = f"=={r['pinned']}" if r["pinned"] else f"UNPINNED {r['specifier'] or ''}".rstrip()
+        hashes = f", {r['hashes']} hash(es)" if r["hashes"] else ""
+        click.echo(f"  {r['name']:<28} {state}{hashes}   [{r['path']}:{r['line']}]")
+    for p in doc["problems"]:
+        click.echo(f"problem:      {p['path']}:{p['line']}: {p['message']}")
+
+
+@env.command("dockerfile")
+@click.argument("notebook", type=click.Path(dir_okay=False, path_type=Path))
+@_requirements_option
+@click.option(
+    "--base-image", metavar="IMAGE", help="Base image for the generated Dockerfile (default python:3.11-slim)."
+)
+@click.option("--target", metavar="STAGE", help="Stage of a user Dockerfile to build.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout.")
+def env_dockerfile(notebook, requirements_file, base_image, target, output) -> None:
+    """Write the Dockerfile that validation and production will share for NOTEBOOK.
+
+    Generated from the discovered requirements, or the user's Dockerfile when the
+    notebook has no requirements or `prefer-dockerfile` is set. Build it with the
+    project root as context, e.g. `buildah bud -f Dockerfile .`.
+    """
+    from nblint.dockerfile import DockerfileError, plan
+
+    environment = _environment(notebook, requirements_file)
+    try:
+        result = plan(environment, base_image, target)
+    except DockerfileError as exc:
+        _fail(str(exc))
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    which = "generated from the requirements" if result.source == "generated" else f"user Dockerfile {result.source}"
+    click.echo(f"using {which}; build context: {result.context}", err=True)
+    if output is None:
+        click.echo(result.text, nl=False)
+        return
+    from nblint.fixes import write_atomic
+
+    write_atomic(output, result.text)
 
 
 if __name__ == "__main__":  # pragma: no cover

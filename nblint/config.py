@@ -25,6 +25,12 @@ _KEYS = {
     "severity": "a table of rule name = off|info|warning|error",
     "per-path-ignores": "a table of glob = [rule names]",
     "exclude": "a list of glob patterns",
+    "requirements-file": "a path to the notebook's requirements file",
+    "requirements-sources": "a list of requirement files, relative to the project root (first match wins)",
+    "allow-unpinned": "true or false",
+    "verify-hashes": "true or false",
+    "fail-on-conflict": "true or false",
+    "prefer-dockerfile": "true or false",
 }
 
 
@@ -38,6 +44,24 @@ class Settings:
     exclude: tuple[str, ...] = ()
     root: Path = field(default_factory=Path.cwd)
     source: str | None = None  # the file the settings came from
+    requirements_file: str | None = None
+    requirements_sources: tuple[str, ...] = ()
+    allow_unpinned: bool = False
+    verify_hashes: bool | None = None  # None: hashes required only when the files use them, or at production
+    fail_on_conflict: bool = True
+    prefer_dockerfile: bool = False
+
+    def policy_severity(self, name: str) -> Severity | None:
+        """Severities that the job-spec style switches decide (None: the level table decides)."""
+        if name == "unpinned-requirement" and self.allow_unpinned:
+            return Severity.OFF
+        if name == "conflicting-requirement" and not self.fail_on_conflict:
+            return Severity.WARNING if self.level != "learning" else Severity.INFO
+        if name == "missing-hash" and self.verify_hashes is not None:
+            if not self.verify_hashes:
+                return Severity.OFF
+            return Severity.ERROR if self.level != "learning" else Severity.INFO
+        return None
 
     def excluded(self, path: Path) -> bool:
         parts = path.parts
@@ -137,7 +161,19 @@ def parse_settings(table: dict[str, Any], root: Path, source: str | None = None)
     for key, names in (("select", select), ("ignore", ignore)):
         for name in names:
             _check_rule_name(where, key, name)
+    flags = {}
+    for key in ("allow-unpinned", "verify-hashes", "fail-on-conflict", "prefer-dockerfile"):
+        if key in table:
+            if not isinstance(table[key], bool):
+                raise ConfigError(f"{where}: {key} = {table[key]!r}; use true or false")
+            flags[key.replace("-", "_")] = table[key]
+    requirements_file = table.get("requirements-file")
+    if requirements_file is not None and not isinstance(requirements_file, str):
+        raise ConfigError(f"{where}: requirements-file must be {_KEYS['requirements-file']}")
     return Settings(
+        requirements_file=str(root / requirements_file) if requirements_file else None,
+        requirements_sources=_string_list(where, "requirements-sources", table.get("requirements-sources", [])),
+        **flags,
         level=level,
         select=select,
         ignore=ignore,

@@ -22,6 +22,8 @@ def _cells(ex: Example) -> str:
         if cell.execution_count is not None:
             note += f"  (ran as [{cell.execution_count}])"
         blocks.append(f"Cell {number}{note}:\n\n```{lang}\n{cell.source}\n```")
+    for name, text in ex.files:
+        blocks.append(f"File `{name}` next to the notebook:\n\n```text\n{text.rstrip()}\n```")
     return "\n\n".join(blocks)
 
 

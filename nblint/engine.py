@@ -14,7 +14,7 @@ from nblint.diagnostics import Diagnostic, Finding, Severity
 from nblint.notebook import Notebook, NotebookError, load, parse
 from nblint.registry import all_rules, matches
 from nblint.rule import Rule
-from nblint.suppressions import Suppressions
+from nblint.suppressions import Suppressions, file_line_suppressed
 
 MAX_FIX_PASSES = 10
 
@@ -28,6 +28,7 @@ class FileResult:
     fixed: int = 0
     diff: str = ""
     sources: dict[int, str] = field(default_factory=dict)  # cells with findings, for code frames
+    file_lines: dict[tuple[str, int], str] = field(default_factory=dict)  # (file, line) of findings in other files
 
 
 def active_rules(settings: Settings, path: str) -> list[tuple[Rule, Severity]]:
@@ -38,20 +39,24 @@ def active_rules(settings: Settings, path: str) -> list[tuple[Rule, Severity]]:
             continue
         severity = settings.severity.get(rule.name) or settings.severity.get(rule.code)
         if severity is None:
+            severity = settings.policy_severity(rule.name)
+        if severity is None:
             severity = levels.severity(rule.name, settings.level)
         if severity > Severity.OFF:
             chosen.append((rule, severity))
     return chosen
 
 
-def check_notebook(nb: Notebook, rules: Iterable[tuple[Rule, Severity]]) -> list[Diagnostic]:
-    analysis = Analysis(nb)
+def check_notebook(nb: Notebook, rules: Iterable[tuple[Rule, Severity]], settings=None) -> list[Diagnostic]:
+    analysis = Analysis(nb, settings)
     suppressions = Suppressions(nb.cells)
     found = []
     for rule, severity in rules:
         for finding in _run_rule(rule, analysis):
             line = finding.span.line if finding.span else None
             if suppressions.suppressed((rule.name, rule.code), finding.cell, line):
+                continue
+            if finding.path and line and file_line_suppressed(finding.path, line, (rule.name, rule.code)):
                 continue
             found.append(_diagnostic(nb, rule, severity, finding))
     found.sort(key=lambda d: (d.path != nb.path, d.path, d.cell or 0, d.line or 0, d.column or 0, d.code))
@@ -100,18 +105,19 @@ def lint_path(path: str, settings: Settings, fix: bool = False, diff: bool = Fal
         return FileResult(path, "skipped", message=f"kernel language is {nb.language!r}, not Python")
     rules = active_rules(settings, path)
     try:
-        diagnostics = check_notebook(nb, rules)
+        diagnostics = check_notebook(nb, rules, settings)
         if (fix or diff) and any(d.fix for d in diagnostics):
-            nb, diagnostics = _fix(nb, rules, diagnostics, result, write=fix, show_diff=diff, unsafe=unsafe)
+            nb, diagnostics = _fix(nb, rules, settings, diagnostics, result, write=fix, show_diff=diff, unsafe=unsafe)
     except RuleCrash as exc:
         return FileResult(path, "error", message=str(exc))
     result.diagnostics = diagnostics
     result.sources = {d.cell: nb.cells[d.cell - 1].source for d in diagnostics if d.cell and d.path == nb.path}
+    result.file_lines = file_lines(diagnostics, nb.path)
     result.status = "failed" if any(levels.fails(d.severity, settings.level) for d in diagnostics) else "passed"
     return result
 
 
-def _fix(nb, rules, diagnostics, result: FileResult, write: bool, show_diff: bool, unsafe: bool):
+def _fix(nb, rules, settings, diagnostics, result: FileResult, write: bool, show_diff: bool, unsafe: bool):
     """Apply fixes until none is left; returns the fixed notebook and its diagnostics.
 
     Unsafe fixes (those that also change files next to the notebook) only with `unsafe`.
@@ -131,7 +137,7 @@ def _fix(nb, rules, diagnostics, result: FileResult, write: bool, show_diff: boo
         appends += [a for f in applied for a in f.appends]
         text = JsonMap(nb.text).replace_sources(sources)
         nb = parse(text.encode("utf-8"), nb.path)
-        diagnostics = check_notebook(nb, rules)
+        diagnostics = check_notebook(nb, rules, settings)
     if nb is original:
         return nb, diagnostics
     files = merged_appends(appends)
@@ -145,6 +151,37 @@ def _fix(nb, rules, diagnostics, result: FileResult, write: bool, show_diff: boo
             write_atomic(path, text)
         write_atomic(Path(nb.path), nb.text)
     return nb, diagnostics
+
+
+def file_lines(diagnostics: list[Diagnostic], notebook: str) -> dict[tuple[str, int], str]:
+    """The text of each line that findings in files next to the notebook point at, for code frames."""
+    out = {}
+    for d in diagnostics:
+        if d.path != notebook and d.line:
+            lines = _lines_of(d.path)
+            if d.line <= len(lines):
+                out[(d.path, d.line)] = lines[d.line - 1]
+    return out
+
+
+def _lines_of(path: str) -> list[str]:
+    from nblint.suppressions import read_lines
+
+    return read_lines(path)
+
+
+def dedupe_file_findings(results: list[FileResult]) -> None:
+    """Notebooks sharing a requirements.txt would repeat its findings: keep each one once, first notebook wins."""
+    seen = set()
+    for result in results:
+        kept = []
+        for d in result.diagnostics:
+            key = (d.path, d.code, d.line, d.column, d.message)
+            if d.path != result.path and key in seen:
+                continue
+            seen.add(key)
+            kept.append(d)
+        result.diagnostics = kept
 
 
 def discover(paths: Iterable[str], settings: Settings) -> tuple[list[str], list[FileResult]]:

@@ -35,6 +35,14 @@ SEVERITIES: dict[str, str] = {
     "hardcoded-secret": "ieee",
     "absolute-path": "iwwe",
     "inline-install": "iwee",
+    "invalid-requirement": "ieee",
+    "unpinned-requirement": "iwee",
+    "missing-hash": "oowe",
+    "conflicting-requirement": "ieee",
+    "duplicate-requirement": "iiii",
+    "undeclared-import": "iwee",
+    "unused-requirement": "iiii",
+    "insecure-index": "iwee",
 }
 
 

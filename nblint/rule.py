@@ -38,8 +38,17 @@ class Example:
     """
 
     cells: tuple[ExampleCell, ...]
-    expect: tuple[tuple[int, int], ...] = ()
+    expect: tuple[tuple[int | str, int], ...] = ()  # (cell, line), or (file name, line) for files
     fixed: tuple[str, ...] | None = None
+    files: tuple[tuple[str, str], ...] = ()  # (name, text) of files next to the notebook
+
+    def write_files(self, folder) -> None:
+        from pathlib import Path
+
+        for name, text in self.files:
+            target = Path(folder) / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
 
     def notebook(self, path: str = "example.ipynb") -> Notebook:
         cells = tuple(
@@ -57,8 +66,14 @@ class Example:
         return Notebook(path=path, cells=cells)
 
 
-def example(*cells: str | ExampleCell, at: tuple[tuple[int, int], ...] = (), fixed: tuple[str, ...] | None = None):
-    return Example(tuple(code_cell(c) if isinstance(c, str) else c for c in cells), at, fixed)
+def example(
+    *cells: str | ExampleCell,
+    at: tuple[tuple[int | str, int], ...] = (),
+    fixed: tuple[str, ...] | None = None,
+    files: dict[str, str] | None = None,
+) -> Example:
+    cells_ = tuple(code_cell(c) if isinstance(c, str) else c for c in cells)
+    return Example(cells_, at, fixed, tuple((files or {}).items()))
 
 
 class Rule:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from nblint.notebook import Cell
 
@@ -45,3 +46,22 @@ class Suppressions:
             if silenced and ("all" in silenced or any(n in silenced for n in names)):
                 return True
         return False
+
+
+@lru_cache(maxsize=64)
+def read_lines(path: str) -> list[str]:
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            return fh.read().splitlines()
+    except OSError:
+        return []
+
+
+def file_line_suppressed(path: str, line: int, names: tuple[str, str]) -> bool:
+    """`pandas>=2  # nblint: disable=unpinned-requirement` in a requirements file."""
+    lines = read_lines(path)
+    if not 1 <= line <= len(lines) or "nblint" not in lines[line - 1]:
+        return False
+    match = DIRECTIVE.search(lines[line - 1])
+    silenced = _names(match.group(1)) if match else set()
+    return "all" in silenced or any(n in silenced for n in names)

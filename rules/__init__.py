@@ -4,7 +4,17 @@ from .assertions import IneffectiveAssertion, MissingAssertion
 from .errors import ErrorOutputSaved, ExitCodeMasking, NoneOnError, SwallowedException, SyntaxErrorRule
 from .hygiene import AbsolutePath, HiddenState, MissingTypeHints, UnknownSuppression, WarningsSuppressed
 from .io import UncheckedIO
-from .requirements import InlineInstall
+from .requirements import (
+    ConflictingRequirement,
+    DuplicateRequirement,
+    InlineInstall,
+    InsecureIndex,
+    InvalidRequirement,
+    MissingHash,
+    UndeclaredImport,
+    UnpinnedRequirement,
+    UnusedRequirement,
+)
 from .security import HardcodedSecret
 
 RULES = (
@@ -23,4 +33,12 @@ RULES = (
     AbsolutePath,
     HardcodedSecret,
     InlineInstall,
+    InvalidRequirement,
+    UnpinnedRequirement,
+    MissingHash,
+    ConflictingRequirement,
+    DuplicateRequirement,
+    UndeclaredImport,
+    UnusedRequirement,
+    InsecureIndex,
 )

@@ -41,7 +41,7 @@ class IneffectiveAssertion(CellRule):
     )
 
     def check_cell(self, cell: CodeCell, nb: Analysis) -> Iterator[Finding]:
-        for node in ast.walk(cell.tree):
+        for node in cell.nodes:
             if not isinstance(node, ast.Assert):
                 continue
             test = node.test

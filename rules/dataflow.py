@@ -205,7 +205,7 @@ def _user_functions(nb: Analysis) -> tuple[set[str], set[str]]:
     """Functions that load and return data without checking it, and functions that check their arguments."""
     loaders, validators = set(), set()
     for cell in nb.python_cells:
-        for fn in ast.walk(cell.tree):
+        for fn in cell.nodes:
             if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
             own = list(walk_scope(fn))

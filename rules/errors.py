@@ -192,7 +192,7 @@ class SwallowedException(CellRule):
     )
 
     def check_cell(self, cell: CodeCell, nb: Analysis) -> Iterator[Finding]:
-        for node in ast.walk(cell.tree):
+        for node in cell.nodes:
             if isinstance(node, ast.Try | ast.TryStar):
                 for handler in node.handlers:
                     message = self._judge(cell, nb, handler)
@@ -315,7 +315,7 @@ class ExitCodeMasking(CellRule):
     )
 
     def check_cell(self, cell: CodeCell, nb: Analysis) -> Iterator[Finding]:
-        for node in ast.walk(cell.tree):
+        for node in cell.nodes:
             status = exit_status(nb, node)
             if status is None or not status[0] or not self._on_error_path(cell, node):
                 continue
@@ -391,7 +391,7 @@ class NoneOnError(Rule):
     def check(self, nb: Analysis) -> Iterator[Finding]:
         flagged: dict[str, tuple[int, ast.AST]] = {}
         for cell in nb.python_cells:
-            for fn in ast.walk(cell.tree):
+            for fn in cell.nodes:
                 if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
                     for node, reason in self._error_returns(cell, nb, fn):
                         yield Finding(
@@ -444,7 +444,7 @@ class NoneOnError(Rule):
     def _unchecked_callers(self, nb: Analysis, flagged: dict[str, tuple[int, ast.AST]]) -> Iterator[Finding]:
         cells = nb.python_cells
         for index, cell in enumerate(cells):
-            for node in ast.walk(cell.tree):
+            for node in cell.nodes:
                 if not (
                     isinstance(node, ast.Assign)
                     and len(node.targets) == 1
@@ -502,7 +502,7 @@ def _is_tail(body: list[ast.stmt], node: ast.stmt) -> bool:
 def _none_checked(cells: list[CodeCell], name: str) -> bool:
     """Is `name` tested for None or truthiness anywhere in these cells?"""
     for cell in cells:
-        for node in ast.walk(cell.tree):
+        for node in cell.nodes:
             tests = []
             if isinstance(node, ast.Assert) and isinstance(node.test, ast.Tuple):
                 continue  # `assert (x, "msg")` never fails, so it checks nothing

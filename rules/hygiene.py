@@ -158,7 +158,7 @@ class WarningsSuppressed(CellRule):
     )
 
     def check_cell(self, cell: CodeCell, nb: Analysis) -> Iterator[Finding]:
-        for node in ast.walk(cell.tree):
+        for node in cell.nodes:
             what = None
             if isinstance(node, ast.Call):
                 what = self._silencing_call(nb, node)
@@ -237,7 +237,7 @@ class AbsolutePath(CellRule):
     )
 
     def check_cell(self, cell: CodeCell, nb: Analysis) -> Iterator[Finding]:
-        for node in ast.walk(cell.tree):
+        for node in cell.nodes:
             if isinstance(node, ast.Expr):
                 continue
             text = _leading_text(node)
@@ -293,7 +293,7 @@ class MissingTypeHints(CellRule):
     )
 
     def check_cell(self, cell: CodeCell, nb: Analysis) -> Iterator[Finding]:
-        for node in ast.walk(cell.tree):
+        for node in cell.nodes:
             if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
             args = node.args

@@ -71,7 +71,7 @@ class UncheckedIO(Rule):
         status_checked = _status_checked_names(nb) | flow.validated
         guarded = _existence_guarded(nb)
         for cell in nb.python_cells:
-            for node in ast.walk(cell.tree):
+            for node in cell.nodes:
                 if not isinstance(node, ast.Call):
                     continue
                 http = _http_client(nb, node, sessions)
@@ -115,7 +115,7 @@ class UncheckedIO(Rule):
 def _session_names(nb: Analysis) -> set[str]:
     names = set()
     for cell in nb.python_cells:
-        for node in ast.walk(cell.tree):
+        for node in cell.nodes:
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
                 if nb.qualified(node.value.func) in _SESSION_FACTORIES:
                     names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
@@ -144,7 +144,7 @@ def _http_client(nb: Analysis, call: ast.Call, sessions: set[str]) -> str | None
 def _status_checked_names(nb: Analysis) -> set[str]:
     names = set()
     for cell in nb.python_cells:
-        for node in ast.walk(cell.tree):
+        for node in cell.nodes:
             if isinstance(node, ast.Attribute) and node.attr in _STATUS_ATTRS and isinstance(node.value, ast.Name):
                 names.add(node.value.id)
     return names

@@ -95,7 +95,7 @@ class HardcodedSecret(CellRule):
     )
 
     def check_cell(self, cell: CodeCell, nb: Analysis) -> Iterator[Finding]:
-        for node in ast.walk(cell.tree):
+        for node in cell.nodes:
             if not (isinstance(node, ast.Constant) and isinstance(node.value, str)) or len(node.value) < 8:
                 continue
             what = self._classify(cell, node)

@@ -62,3 +62,13 @@ def run_nblint(*args: str, cwd: Path | None = None, env: dict | None = None) -> 
         text=True,
         timeout=120,
     )
+
+
+def make_project(root: Path, files: dict[str, str]) -> Path:
+    """A project folder (marked by .git) holding the given files."""
+    (root / ".git").mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root

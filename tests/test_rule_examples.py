@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from nblint.diagnostics import Severity
@@ -18,26 +20,35 @@ def _cases(kind: str):
             yield pytest.param(rule, example, id=f"{rule.name}-{kind}-{index}")
 
 
-def _run(rule, example):
-    return check_notebook(example.notebook(), [(rule, Severity.ERROR)])
+def _run(rule, example, folder):
+    """Run one rule on an example, with the example's files written next to the notebook."""
+    example.write_files(folder)
+    (folder / ".git").mkdir(exist_ok=True)  # the example folder is its own project root
+    return check_notebook(example.notebook(str(folder / "example.ipynb")), [(rule, Severity.ERROR)])
+
+
+def _where(diagnostic, folder):
+    if diagnostic.cell is not None:
+        return (diagnostic.cell, diagnostic.line)
+    return (Path(diagnostic.path).relative_to(folder).as_posix(), diagnostic.line)
 
 
 @pytest.mark.parametrize(("rule", "example"), list(_cases("bad")))
-def test_bad_example_fires_where_stated(rule, example):
+def test_bad_example_fires_where_stated(rule, example, tmp_path):
     assert example.expect, "a bad example must say where the rule fires"
-    found = sorted({(d.cell, d.line) for d in _run(rule, example)})
-    assert found == sorted(set(example.expect))
+    found = sorted({_where(d, tmp_path) for d in _run(rule, example, tmp_path)}, key=str)
+    assert found == sorted(set(example.expect), key=str)
 
 
 @pytest.mark.parametrize(("rule", "example"), list(_cases("good")))
-def test_good_example_is_quiet(rule, example):
-    assert _run(rule, example) == []
+def test_good_example_is_quiet(rule, example, tmp_path):
+    assert _run(rule, example, tmp_path) == []
 
 
 @pytest.mark.parametrize(("rule", "example"), [c for c in _cases("bad") if c.values[1].fixed is not None])
-def test_fix_produces_the_stated_sources(rule, example):
-    nb = example.notebook()
-    sources, applied = apply_fixes(nb, [d.fix for d in _run(rule, example) if d.fix])
+def test_fix_produces_the_stated_sources(rule, example, tmp_path):
+    nb = example.notebook(str(tmp_path / "example.ipynb"))
+    sources, applied = apply_fixes(nb, [d.fix for d in _run(rule, example, tmp_path) if d.fix])
     assert applied
     after = tuple(sources.get(c.number, c.source) for c in nb.cells)
     assert after == example.fixed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from nblint.diagnostics import Severity
+from nblint.diagnostics import Severity, Span
 from nblint.reporters.common import summary
 
 _COLORS = {"error": "31", "warning": "33", "info": "36", "bold": "1", "dim": "2", "blue": "34", "green": "32"}
@@ -18,17 +18,19 @@ class _Paint:
         return f"\x1b[{_COLORS[style]}m{text}\x1b[0m" if self.enabled else text
 
 
-def _frame(source: str, span, paint: _Paint) -> list[str]:
+def _frame(source: str, span, paint: _Paint, first_line: int = 1) -> list[str]:
+    """A code frame; `first_line` is the number shown for the first line of `source`."""
     lines = source.split("\n")
     if span is None or not lines or span.line > len(lines):
         return []
-    width = len(str(span.end_line))
+    offset = first_line - 1
+    width = len(str(span.end_line + offset))
     gutter = " " * (width + 1) + paint("|", "blue")
     out = [gutter]
     last = min(span.end_line, span.line + 4, len(lines))
     for number in range(span.line, last + 1):
         text = lines[number - 1].expandtabs(4)
-        out.append(f"{paint(str(number).rjust(width), 'blue')} {paint('|', 'blue')} {text}")
+        out.append(f"{paint(str(number + offset).rjust(width), 'blue')} {paint('|', 'blue')} {text}")
         if number == span.line:
             start = span.column - 1
             end = span.end_column - 1 if span.end_line == span.line else len(text.rstrip())
@@ -74,9 +76,10 @@ def render(results, options) -> str:
                 where += f":{d.span.line}:{d.span.column}"
             sev = str(d.severity)
             out.append(f"{paint(where, 'bold')}: {paint(sev, sev)} {paint(d.name, 'bold')} ({d.code}) {d.message}")
-            source = r.sources.get(d.cell) if d.cell else None
+            source = r.sources.get(d.cell) if d.cell else r.file_lines.get((d.path, d.line))
             if source is not None and not options.quiet:
-                out.extend(_frame(source, d.span, paint))
+                span = d.span if d.cell else Span(1, d.span.column, 1, d.span.end_column)
+                out.extend(_frame(source, span, paint, first_line=1 if d.cell else d.line))
             for rel in d.related:
                 rel_where = f"cell {rel.cell}" + (f":{rel.span.line}:{rel.span.column}" if rel.span else "")
                 out.append(f"  {paint('note:', 'info')} {rel.message} ({rel_where})")

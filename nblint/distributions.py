@@ -1,0 +1,155 @@
+"""Which distribution provides an import, without needing it installed.
+
+A maintained table covers the common cases where the import name and the
+distribution name differ; otherwise the names match after PEP 503
+normalisation. Installed metadata (`packages_distributions()`) is consulted
+last and lazily: it scans site-packages and costs tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from nblint.reqfile import normalize
+
+# import name -> distributions that provide it (normalised names)
+IMPORT_TO_DISTS: dict[str, tuple[str, ...]] = {
+    "sklearn": ("scikit-learn",),
+    "skimage": ("scikit-image",),
+    "cv2": ("opencv-python", "opencv-python-headless", "opencv-contrib-python", "opencv-contrib-python-headless"),
+    "yaml": ("pyyaml",),
+    "ruamel": ("ruamel-yaml",),
+    "PIL": ("pillow",),
+    "bs4": ("beautifulsoup4",),
+    "dateutil": ("python-dateutil",),
+    "dotenv": ("python-dotenv",),
+    "jwt": ("pyjwt",),
+    "jose": ("python-jose",),
+    "Crypto": ("pycryptodome", "pycryptodomex"),
+    "OpenSSL": ("pyopenssl",),
+    "attr": ("attrs",),
+    "serial": ("pyserial",),
+    "usb": ("pyusb",),
+    "magic": ("python-magic",),
+    "docx": ("python-docx",),
+    "pptx": ("python-pptx",),
+    "slugify": ("python-slugify",),
+    "gi": ("pygobject",),
+    "wx": ("wxpython",),
+    "MySQLdb": ("mysqlclient",),
+    "psycopg2": ("psycopg2", "psycopg2-binary"),
+    "psycopg": ("psycopg", "psycopg-binary"),
+    "Levenshtein": ("python-levenshtein", "levenshtein"),
+    "fitz": ("pymupdf",),
+    "kafka": ("kafka-python",),
+    "google": ("protobuf", "google-cloud-storage", "google-cloud-bigquery", "google-api-python-client",
+               "google-auth", "google-cloud-aiplatform", "google-generativeai"),
+    "googleapiclient": ("google-api-python-client",),
+    "grpc": ("grpcio",),
+    "zmq": ("pyzmq",),
+    "Bio": ("biopython",),
+    "mpl_toolkits": ("matplotlib", "basemap"),
+    "pkg_resources": ("setuptools",),
+    "absl": ("absl-py",),
+    "osgeo": ("gdal",),
+    "telegram": ("python-telegram-bot",),
+    "win32api": ("pywin32",),
+    "win32com": ("pywin32",),
+    "sentencepiece": ("sentencepiece",),
+    "tensorflow_hub": ("tensorflow-hub",),
+    "lightgbm": ("lightgbm",),
+    "umap": ("umap-learn",),
+    "hdbscan": ("hdbscan",),
+    "faiss": ("faiss-cpu", "faiss-gpu"),
+    "pydantic_settings": ("pydantic-settings",),
+    "tree_sitter": ("tree-sitter",),
+    "dns": ("dnspython",),
+    "nacl": ("pynacl",),
+    "git": ("gitpython",),
+    "github": ("pygithub",),
+    "gitlab": ("python-gitlab",),
+    "ldap": ("python-ldap",),
+    "lxml": ("lxml",),
+    "markdown": ("markdown",),
+    "mlflow": ("mlflow", "mlflow-skinny"),
+    "openshift": ("openshift",),
+    "kubernetes": ("kubernetes",),
+    "prometheus_api_client": ("prometheus-api-client",),
+    "prometheus_client": ("prometheus-client",),
+    "speech_recognition": ("speechrecognition",),
+    "torch": ("torch",),
+    "xgboost": ("xgboost",),
+}  # fmt: skip
+
+# Modules every Jupyter kernel has: importing them needs no declaration.
+KERNEL_PROVIDED = frozenset({"IPython", "ipykernel", "ipywidgets_kernel", "traitlets", "jupyter_client", "comm"})
+
+# Declared for what they do at run time, not for an import: never "unused".
+RUNTIME_ONLY = frozenset(
+    map(normalize, {
+        "ipykernel", "jupyter", "jupyterlab", "notebook", "nbconvert", "papermill", "nbclient", "nblint",
+        "pyarrow", "fastparquet", "openpyxl", "xlrd", "xlsxwriter", "odfpy", "tables", "lxml", "html5lib",
+        "tabulate", "sqlalchemy", "psycopg2", "psycopg2-binary", "pymysql", "s3fs", "gcsfs", "adlfs", "fsspec",
+        "numexpr", "bottleneck", "matplotlib", "kaleido", "scipy", "setuptools", "wheel", "pip", "gunicorn",
+        "uvicorn", "certifi", "urllib3", "python-dotenv", "ipywidgets", "widgetsnbextension", "jinja2",
+        "pytest", "ruff", "black", "mypy", "pre-commit", "nbstripout", "boto3", "botocore", "tzdata", "pytz",
+    })
+)  # fmt: skip
+
+
+def dists_for_import(module: str) -> set[str]:
+    """Normalised distribution names that may provide top-level module `module`."""
+    found = set(IMPORT_TO_DISTS.get(module, ()))
+    found.add(normalize(module))
+    found |= {normalize(d) for d in _installed().get(module, ())}
+    return found
+
+
+def imports_for_dist(dist: str) -> set[str]:
+    """Top-level modules a distribution (normalised name) provides."""
+    names = {module for module, dists in IMPORT_TO_DISTS.items() if dist in dists}
+    names.add(dist.replace("-", "_"))
+    names |= {module for module, dists in _installed().items() if dist in {normalize(d) for d in dists}}
+    return names
+
+
+@cache
+def _installed() -> dict[str, list[str]]:
+    """`packages_distributions()`, kept on disk until a folder on sys.path changes.
+
+    Scanning site-packages costs ~0.3 s with a few hundred packages installed, more than linting a
+    notebook; a folder's mtime changes whenever a package is installed into it or removed.
+    """
+    import json
+    import os
+    import sys
+    from hashlib import sha256
+    from pathlib import Path
+
+    stamps = []
+    for entry in sys.path:
+        try:
+            stamps.append(f"{entry}:{os.stat(entry or '.').st_mtime_ns}")
+        except OSError:
+            continue
+    key = sha256("\n".join([sys.executable, *stamps]).encode()).hexdigest()[:24]
+    cache_dir = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nblint"
+    cache_file = cache_dir / f"dists-{key}.json"
+    try:
+        return json.loads(cache_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    from importlib.metadata import packages_distributions
+
+    try:
+        found = packages_distributions()
+    except Exception:  # broken metadata in someone's site-packages must not break linting
+        return {}
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(found), encoding="utf-8")
+        os.replace(tmp, cache_file)
+    except OSError:
+        pass  # a read-only home: just slower next time
+    return found

@@ -1,0 +1,338 @@
+"""Requirement files read the way pip reads them.
+
+The steps follow pip's own `req_file.py`: join backslash continuations first
+(a comment line ends a continuation), then strip comments, expand `${VAR}`
+from the environment, split a line into the requirement and its options, and
+follow `-r` / `-c` relative to the including file. Names, specifiers, extras
+and markers come from `packaging` (PEP 503/508). Nothing here raises on bad
+input: every problem is a `Problem` with a file and line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_COMMENT = re.compile(r"(^|\s+)#.*$")
+_ENV_VAR = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)\}")
+_SCHEME = re.compile(r"^(?:git|hg|svn|bzr)\+|^[a-z][a-z0-9+.-]*://", re.I)
+_ARCHIVE = re.compile(r"\.(?:whl|tar\.gz|tgz|zip|tar\.bz2)$", re.I)
+GOOD_HASHES = ("sha256", "sha384", "sha512")
+
+# Options pip accepts on a line of its own; `--hash` and `--config-settings` belong to a requirement.
+_GLOBAL_WITH_VALUE = {
+    "-i": "--index-url", "--index-url": "--index-url", "--extra-index-url": "--extra-index-url",
+    "-f": "--find-links", "--find-links": "--find-links", "--trusted-host": "--trusted-host",
+    "--no-binary": "--no-binary", "--only-binary": "--only-binary", "--use-feature": "--use-feature",
+}  # fmt: skip
+_GLOBAL_FLAGS = {"--no-index", "--require-hashes", "--pre", "--prefer-binary"}
+_PER_REQUIREMENT = {"--hash", "--config-settings", "--global-option", "--install-option"}
+
+
+@dataclass(frozen=True)
+class Location:
+    path: str
+    line: int
+    column: int = 1
+    end_column: int = 1
+
+
+@dataclass(frozen=True)
+class Requirement:
+    text: str  # the requirement as written (options stripped)
+    location: Location
+    name: str | None  # PEP 503 normalised; None when pip could not know it (a bare URL or path)
+    display_name: str
+    specifier: str = ""
+    extras: tuple[str, ...] = ()
+    marker: str | None = None
+    url: str | None = None
+    editable: bool = False
+    hashes: tuple[str, ...] = ()  # "sha256:..."
+    constraint: bool = False  # from a -c file
+    via: tuple[str, ...] = ()  # pip-compile's `# via` annotation: what pulled this requirement in
+
+    @property
+    def kind(self) -> str:
+        if self.url is None:
+            return "named"
+        if _SCHEME.match(self.url) and self.url.split("+", 1)[0].lower() in {"git", "hg", "svn", "bzr"}:
+            return "vcs"
+        if "://" in self.url and not self.url.lower().startswith("file:"):
+            return "url"
+        return "path"
+
+    @property
+    def pinned_version(self) -> str | None:
+        """The version of an exact `==X` or `===X` pin (no wildcard), else None."""
+        parts = [p.strip() for p in self.specifier.split(",") if p.strip()]
+        if len(parts) == 1:
+            match = re.fullmatch(r"(===?)\s*([^*\s]+)", parts[0])
+            if match:
+                return match.group(2)
+        return None
+
+    @property
+    def good_hashes(self) -> tuple[str, ...]:
+        return tuple(h for h in self.hashes if h.split(":", 1)[0].lower() in GOOD_HASHES)
+
+
+@dataclass(frozen=True)
+class GlobalOption:
+    name: str  # canonical long name, e.g. "--index-url"
+    value: str | None
+    location: Location
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    location: Location
+
+
+@dataclass
+class RequirementSet:
+    requirements: list[Requirement] = field(default_factory=list)
+    constraints: list[Requirement] = field(default_factory=list)
+    options: list[GlobalOption] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    def extend(self, other: RequirementSet) -> None:
+        self.requirements += other.requirements
+        self.constraints += other.constraints
+        self.options += other.options
+        self.problems += other.problems
+        self.files += [f for f in other.files if f not in self.files]
+
+    @property
+    def require_hashes(self) -> bool:
+        return any(o.name == "--require-hashes" for o in self.options)
+
+
+def normalize(name: str) -> str:
+    """PEP 503: `Scikit_Learn` and `scikit-learn` are the same project."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def parse_file(path: str | Path, constraint: bool = False, _stack: tuple[Path, ...] = ()) -> RequirementSet:
+    path = Path(path)
+    result = RequirementSet(files=[str(path)])
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        result.problems.append(Problem(f"cannot read {path} ({exc.strerror or exc})", Location(str(path), 1)))
+        return result
+    if b"\x00" in data[:4096]:
+        result.problems.append(Problem(f"{path} is binary, not a requirements file", Location(str(path), 1)))
+        return result
+    text = data.decode("utf-8-sig", errors="replace")
+    for line_number, line in _logical_lines(text):
+        _parse_line(line, Location(str(path), line_number, 1, len(line) + 1), constraint, result, (*_stack, path))
+    via = _via_annotations(text)
+    if via:
+        from dataclasses import replace
+
+        result.requirements = [
+            replace(r, via=via[r.location.line]) if r.location.path == str(path) and r.location.line in via else r
+            for r in result.requirements
+        ]
+    return result
+
+
+def _via_annotations(text: str) -> dict[int, tuple[str, ...]]:
+    """pip-compile writes `# via pkg` (or `# via` and one name a line) under each requirement it pinned."""
+    via: dict[int, tuple[str, ...]] = {}
+    current = collecting = None
+    continued = False
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if stripped.startswith("#"):
+            body = stripped.lstrip("#").strip()
+            if body.startswith("via") and current is not None and (body == "via" or body[3:4].isspace()):
+                collecting = current
+                via[current] = (body[3:].strip(),) if body[3:].strip() else ()
+            elif collecting is not None and body:
+                via[collecting] += (body,)
+            continue
+        collecting = None
+        if stripped and not continued:
+            current = number
+        continued = stripped.endswith("\\")
+    return via
+
+
+def parse_text(text: str, path: str) -> RequirementSet:
+    """Parse requirement lines that are not in a file of their own (tests, pyproject dependencies)."""
+    result = RequirementSet(files=[path])
+    for line_number, line in _logical_lines(text):
+        _parse_line(line, Location(path, line_number, 1, len(line) + 1), False, result, (Path(path),))
+    return result
+
+
+def _logical_lines(text: str):
+    """(first physical line number, logical line) pairs: continuations joined, comments stripped, env expanded."""
+    pending: list[str] = []
+    first = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.rstrip("\r")
+        is_comment = bool(_COMMENT.match(line))
+        if line.endswith("\\") and not is_comment:
+            if not pending:
+                first = number
+            pending.append(line[:-1])
+            continue
+        if pending:
+            pending.append(" " + line if is_comment else line)
+            yield from _clean(first, "".join(pending))
+            pending = []
+        else:
+            yield from _clean(number, line)
+    if pending:
+        yield from _clean(first, "".join(pending))
+
+
+def _clean(number: int, line: str):
+    line = _COMMENT.sub("", line).strip()
+    if line:
+        yield number, _ENV_VAR.sub(lambda m: os.environ.get(m.group("name"), m.group(0)), line)
+
+
+def _parse_line(line: str, where: Location, constraint: bool, result: RequirementSet, stack) -> None:
+    # As pip does: the requirement is every word up to the first option, kept as written (quotes in
+    # markers matter); only the options are split like a shell would.
+    words = line.split()
+    first_option = next((i for i, w in enumerate(words) if w.startswith("-")), len(words))
+    try:
+        options = shlex.split(" ".join(words[first_option:]), posix=True)
+    except ValueError as exc:
+        result.problems.append(Problem(f"cannot split the options: {exc}", where))
+        return
+    if first_option > 0:
+        _add_requirement(" ".join(words[:first_option]), options, where, constraint, result)
+        return
+    head = options[0]
+    option, _, inline_value = head.partition("=") if head.startswith("--") else (head, "", "")
+    value = inline_value or (options[1] if len(options) > 1 else "")
+    if option in {"-r", "--requirement", "-c", "--constraint"}:
+        if not value:
+            result.problems.append(Problem(f"{option} needs a file name", where))
+            return
+        _include(value, where, option in {"-c", "--constraint"} or constraint, result, stack)
+    elif option in {"-e", "--editable"}:
+        if not value:
+            result.problems.append(Problem("-e needs a path or VCS URL", where))
+            return
+        _add_requirement(value, [], where, constraint, result, editable=True)
+    else:
+        _parse_global(options, where, result)
+
+
+def _include(target: str, where: Location, constraint: bool, result: RequirementSet, stack) -> None:
+    if re.match(r"^[a-z]+://", target, re.I):
+        result.problems.append(Problem(f"remote requirement file {target} is not followed", where))
+        return
+    path = (stack[-1].parent / target) if not Path(target).is_absolute() else Path(target)
+    resolved = path.resolve()
+    if resolved in [p.resolve() for p in stack]:
+        chain = " -> ".join(p.name for p in (*stack, path))
+        result.problems.append(Problem(f"requirement files include each other: {chain}", where))
+        return
+    if not path.is_file():
+        result.problems.append(Problem(f"included file {target} not found (looked at {path})", where))
+        return
+    result.extend(parse_file(path, constraint, stack))
+
+
+def _parse_global(words: list[str], where: Location, result: RequirementSet) -> None:
+    i = 0
+    while i < len(words):
+        word = words[i]
+        option, _, value = word.partition("=") if word.startswith("--") else (word, "", "")
+        if option in _GLOBAL_FLAGS:
+            result.options.append(GlobalOption(option, None, where))
+        elif option in _GLOBAL_WITH_VALUE:
+            if not value:
+                i += 1
+                value = words[i] if i < len(words) else ""
+            if not value:
+                result.problems.append(Problem(f"{option} needs a value", where))
+            result.options.append(GlobalOption(_GLOBAL_WITH_VALUE[option], value, where))
+        else:
+            result.problems.append(Problem(f"unknown option {option!r} in a requirements file", where))
+        i += 1
+
+
+def _add_requirement(
+    text: str, options: list[str], where: Location, constraint: bool, result: RequirementSet, editable: bool = False
+) -> None:
+    hashes: list[str] = []
+    i = 0
+    while i < len(options):
+        option, _, value = options[i].partition("=")
+        if option not in _PER_REQUIREMENT:
+            result.problems.append(Problem(f"option {option!r} is not allowed after a requirement", where))
+        elif option == "--hash":
+            if not value and i + 1 < len(options):
+                i += 1
+                value = options[i]
+            if ":" not in value:
+                result.problems.append(Problem(f"--hash needs algorithm:digest, got {value!r}", where))
+            else:
+                hashes.append(value)
+        elif not value:
+            i += 1
+        i += 1
+    requirement = _requirement(text, where, constraint, editable, tuple(hashes))
+    if isinstance(requirement, Problem):
+        result.problems.append(requirement)
+    elif constraint:
+        result.constraints.append(requirement)
+    else:
+        result.requirements.append(requirement)
+
+
+def _requirement(text: str, where: Location, constraint: bool, editable: bool, hashes: tuple[str, ...]):
+    from packaging.requirements import InvalidRequirement
+    from packaging.requirements import Requirement as Pep508
+
+    spec_text, marker = text, None
+    bare = " @ " not in text and (
+        _SCHEME.match(text) or text.startswith((".", "/", "~")) or _ARCHIVE.search(text.split(";")[0].strip())
+    )
+    if bare:
+        # A URL or path: pip splits an environment marker off at "; ".
+        if "; " in text:
+            spec_text, marker = (part.strip() for part in text.split("; ", 1))
+        egg = re.search(r"[#&]egg=([A-Za-z0-9_.\-\[\]]+)", spec_text)
+        name = egg.group(1).split("[")[0] if egg else _name_from_archive(spec_text)
+        return Requirement(
+            text, where, normalize(name) if name else None, name or spec_text, url=spec_text, marker=marker,
+            editable=editable, hashes=hashes, constraint=constraint,
+        )  # fmt: skip
+    try:
+        parsed = Pep508(text)
+    except InvalidRequirement as exc:
+        return Problem(f"not a valid requirement: {exc}", where)
+    return Requirement(
+        text,
+        where,
+        normalize(parsed.name),
+        parsed.name,
+        specifier=str(parsed.specifier),
+        extras=tuple(sorted(parsed.extras)),
+        marker=str(parsed.marker) if parsed.marker else None,
+        url=parsed.url,
+        editable=editable,
+        hashes=hashes,
+        constraint=constraint,
+    )
+
+
+def _name_from_archive(text: str) -> str | None:
+    base = text.rstrip("/").rsplit("/", 1)[-1]
+    match = re.match(r"^([A-Za-z0-9][A-Za-z0-9._]*?)-\d", base)
+    return match.group(1) if match and _ARCHIVE.search(base) else None
