@@ -105,6 +105,11 @@ def dists_for_import(module: str) -> set[str]:
     return found
 
 
+def known_third_party(module: str) -> bool:
+    """Is `module` a distribution we know of, from the table or installed metadata?"""
+    return module in IMPORT_TO_DISTS or module in _installed()
+
+
 def imports_for_dist(dist: str) -> set[str]:
     """Top-level modules a distribution (normalised name) provides."""
     names = {module for module, dists in IMPORT_TO_DISTS.items() if dist in dists}

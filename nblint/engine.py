@@ -29,6 +29,7 @@ class FileResult:
     diff: str = ""
     sources: dict[int, str] = field(default_factory=dict)  # cells with findings, for code frames
     file_lines: dict[tuple[str, int], str] = field(default_factory=dict)  # (file, line) of findings in other files
+    env_files: tuple[str, ...] = ()  # the requirement files this notebook's environment reads
 
 
 def active_rules(settings: Settings, path: str) -> list[tuple[Rule, Severity]]:
@@ -113,6 +114,10 @@ def lint_path(path: str, settings: Settings, fix: bool = False, diff: bool = Fal
     result.diagnostics = diagnostics
     result.sources = {d.cell: nb.cells[d.cell - 1].source for d in diagnostics if d.cell and d.path == nb.path}
     result.file_lines = file_lines(diagnostics, nb.path)
+    if result.file_lines:
+        from nblint.environment import discover as discover_environment
+
+        result.env_files = tuple(discover_environment(nb.path, settings).requirements.files)
     result.status = "failed" if any(levels.fails(d.severity, settings.level) for d in diagnostics) else "passed"
     return result
 
@@ -171,17 +176,40 @@ def _lines_of(path: str) -> list[str]:
 
 
 def dedupe_file_findings(results: list[FileResult]) -> None:
-    """Notebooks sharing a requirements.txt would repeat its findings: keep each one once, first notebook wins."""
+    """Findings in a requirements file that several notebooks share are reported once, by the first notebook.
+
+    For rules whose verdict depends on the notebook (`per_notebook`, e.g. an unused requirement), a finding
+    in a shared file stands only if every notebook reading that file reports it.
+    """
+    from nblint.registry import find
+
+    readers: dict[str, set[str]] = {}
+    for result in results:
+        for path in result.env_files:
+            readers.setdefault(path, set()).add(result.path)
+    reporters: dict[tuple, set[str]] = {}
+    for result in results:
+        for d in result.diagnostics:
+            if d.path != result.path:
+                reporters.setdefault(_file_key(d), set()).add(result.path)
     seen = set()
     for result in results:
         kept = []
         for d in result.diagnostics:
-            key = (d.path, d.code, d.line, d.column, d.message)
-            if d.path != result.path and key in seen:
-                continue
-            seen.add(key)
+            key = _file_key(d)
+            if d.path != result.path:
+                if key in seen:
+                    continue
+                rule = find(d.code)
+                if rule is not None and rule.per_notebook and reporters[key] < readers.get(d.path, set()):
+                    continue
+                seen.add(key)
             kept.append(d)
         result.diagnostics = kept
+
+
+def _file_key(d: Diagnostic) -> tuple:
+    return (d.path, d.code, d.line, d.column, d.message)
 
 
 def discover(paths: Iterable[str], settings: Settings) -> tuple[list[str], list[FileResult]]:

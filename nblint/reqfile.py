@@ -235,7 +235,7 @@ def _include(target: str, where: Location, constraint: bool, result: Requirement
     if re.match(r"^[a-z]+://", target, re.I):
         result.problems.append(Problem(f"remote requirement file {target} is not followed", where))
         return
-    path = (stack[-1].parent / target) if not Path(target).is_absolute() else Path(target)
+    path = Path(os.path.normpath(stack[-1].parent / target)) if not Path(target).is_absolute() else Path(target)
     resolved = path.resolve()
     if resolved in [p.resolve() for p in stack]:
         chain = " -> ".join(p.name for p in (*stack, path))

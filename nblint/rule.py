@@ -85,6 +85,9 @@ class Rule:
     bad: ClassVar[tuple[Example, ...]]
     good: ClassVar[tuple[Example, ...]]
     fix_safety: ClassVar[str] = ""  # empty: the rule has no fix
+    # A finding in a file several notebooks share (requirements.txt) that depends on the notebook
+    # (e.g. "never imported") stands only if every notebook sharing the file reports it.
+    per_notebook: ClassVar[bool] = False
 
     def check(self, nb: Analysis) -> Iterator[Finding]:
         raise NotImplementedError

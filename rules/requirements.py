@@ -474,32 +474,47 @@ class UndeclaredImport(Rule):
         example("import helpers\nfrom mypkg import util", files={"helpers.py": "X = 1\n", "mypkg/__init__.py": ""}),
         example("try:\n    import torch\nexcept ImportError:\n    torch = None"),
         example("from . import sibling\nimport IPython"),
+        example("import sys\nsys.path.insert(0, '../utils')\nfrom validation_helpers import check_all",
+                files={"requirements.txt": "pandas==2.2.2\n"}),
     )  # fmt: skip
 
     def check(self, nb: Analysis) -> Iterator[Finding]:
-        from nblint.distributions import KERNEL_PROVIDED, dists_for_import
+        from nblint.distributions import KERNEL_PROVIDED, dists_for_import, known_third_party
 
         env = nb.environment
         declared = env.declared_names()
         local = _local_modules(Path(nb.notebook.path).resolve().parent, env.root)
+        # With sys.path extended at run time, an unknown module is as likely a helper next to the notebook.
+        only_known = _extends_sys_path(nb)
         reported: set[str] = set()
         for cell, node, module in _imports(nb):
             top = module.split(".")[0]
             if top in reported or top in sys.stdlib_module_names or top in local or top in KERNEL_PROVIDED:
                 continue
-            if dists_for_import(top) & declared:
+            if dists_for_import(top) & declared or (only_known and not known_third_party(top)):
                 continue
             reported.add(top)
             where = "its requirements" if env.sources else "any requirements file (none was found)"
             yield Finding(f"`{top}` is imported but not declared in {where}", cell.number, cell.span(node))
 
 
-def _imports(nb: Analysis) -> list[tuple[CodeCell, ast.AST, str]]:
-    return nb.memo("imports", lambda nb: list(_find_imports(nb)))
+def _extends_sys_path(nb: Analysis) -> bool:
+    for cell in nb.python_cells:
+        for node in cell.nodes:
+            if isinstance(node, ast.Call):
+                name = nb.qualified(node.func) or ""
+                if name in {"sys.path.insert", "sys.path.append", "sys.path.extend", "site.addsitedir"}:
+                    return True
+    return False
+
+
+def _imports(nb: Analysis, optional: bool = False) -> list[tuple[CodeCell, ast.AST, str]]:
+    """(cell, node, module) for every absolute import; optional ones (inside `except ImportError`) on request."""
+    found = nb.memo("imports", lambda nb: list(_find_imports(nb)))
+    return [(cell, node, module) for cell, node, module, is_optional in found if optional or not is_optional]
 
 
 def _find_imports(nb: Analysis):
-    """(cell, node, module) for every absolute import, skipping optional ones (inside `except ImportError`)."""
     for cell in nb.python_cells:
         for node in cell.nodes:
             modules = []
@@ -511,9 +526,10 @@ def _find_imports(nb: Analysis):
                 arg = node.args[0] if node.args else None
                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and not arg.value.startswith("."):
                     modules = [arg.value]
-            if modules and not _optional(cell, node):
+            if modules:
+                is_optional = _optional(cell, node)
                 for module in modules:
-                    yield cell, node, module
+                    yield cell, node, module, is_optional
 
 
 def _optional(cell: CodeCell, node: ast.AST) -> bool:
@@ -552,6 +568,7 @@ def _local_modules(*folders: Path) -> set[str]:
 class UnusedRequirement(Rule):
     code = "NB607"
     name = "unused-requirement"
+    per_notebook = True
     summary = "A declared package the notebook never imports"
     why = (
         "Every package in the image is build time, attack surface and a chance of conflict. A "
@@ -583,9 +600,10 @@ class UnusedRequirement(Rule):
     def check(self, nb: Analysis) -> Iterator[Finding]:
         from nblint.distributions import RUNTIME_ONLY, imports_for_dist
 
-        imported = {module.split(".")[0] for _, _, module in _imports(nb)}
+        imported = {module.split(".")[0] for _, _, module in _imports(nb, optional=True)}
         for req in nb.environment.requirements.requirements:
-            if not req.name or req.name in RUNTIME_ONLY or req.kind == "path" or _pulled_in(req):
+            tooling = req.name.startswith(("pytest-", "types-")) or req.name.endswith("-stubs") if req.name else False
+            if not req.name or req.name in RUNTIME_ONLY or tooling or req.kind == "path" or _pulled_in(req):
                 continue
             if imports_for_dist(req.name) & imported:
                 continue

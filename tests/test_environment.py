@@ -142,3 +142,12 @@ def test_requirements_option(tmp_path, write_nb):
                       str(tmp_path / "ci" / "req.txt"))  # fmt: skip
     assert proc.returncode == 1 and "ci/req.txt:1:1" in proc.stdout
     assert run_nblint("lint", str(nb), "--requirements", str(tmp_path / "nope.txt")).returncode == 2
+
+
+def test_unused_in_a_shared_file_only_when_no_notebook_imports_it(tmp_path, write_nb):
+    make_project(tmp_path, {"requirements.txt": "pandas==2.2.2\nnumpy==1.26.4\nseaborn==0.13.2\n"})
+    write_nb("a.ipynb", "import numpy")
+    write_nb("b.ipynb", "import pandas\nimport numpy")
+    doc = json.loads(run_nblint("lint", str(tmp_path), "--format", "json").stdout)
+    unused = [d["message"] for f in doc["files"] for d in f["diagnostics"] if d["name"] == "unused-requirement"]
+    assert len(unused) == 1 and "seaborn" in unused[0]
