@@ -104,6 +104,7 @@ class InlineInstall(Rule):
     good = (
         example("import pandas as pd"),
         example("!pip list\n!pip freeze > used.txt"),
+        example("%pip show pandas", files={"requirements.txt": "pandas==2.2.2\n"}),
         example("subprocess.run(['python', 'train.py'], check=True)"),
     )
 
@@ -111,22 +112,23 @@ class InlineInstall(Rule):
         for cell in nb.code_cells:
             for magic in cell.transformed.magics:
                 if magic.kind == "cell" and not cell.is_python:
-                    yield from self._script_body(cell, magic)
+                    yield from self._script_body(cell, magic, nb)
                 elif magic.kind in {"system", "line"}:
                     command = f"{magic.name} {magic.text}" if magic.kind == "line" else magic.text
                     install = parse_install(command)
                     if install:
-                        yield self._finding(cell, magic.line, install, fix=self._move_fix(nb, cell, magic, install))
+                        fix = self._move_fix(nb, cell, magic, install)
+                        yield self._finding(cell, magic.line, install, fix=fix, nb=nb)
             if cell.tree is not None:
                 yield from self._subprocess_installs(cell, nb)
 
-    def _script_body(self, cell: CodeCell, magic) -> Iterator[Finding]:
+    def _script_body(self, cell: CodeCell, magic, nb: Analysis) -> Iterator[Finding]:
         if magic.name not in {"bash", "sh", "script", "system"}:
             return
         for offset, line in enumerate(cell.lines[magic.line :], start=magic.line + 1):
             install = parse_install(line)
             if install:
-                yield self._finding(cell, offset, install)
+                yield self._finding(cell, offset, install, nb=nb)
 
     def _subprocess_installs(self, cell: CodeCell, nb: Analysis) -> Iterator[Finding]:
         for node in cell.nodes:
@@ -135,18 +137,20 @@ class InlineInstall(Rule):
             words = _command_words(node.args[0])
             install = parse_install(" ".join(words)) if words else None
             if install:
-                yield self._finding(cell, node.lineno, install, span=cell.span(node))
+                yield self._finding(cell, node.lineno, install, span=cell.span(node), nb=nb)
 
-    @staticmethod
-    def _finding(cell: CodeCell, line: int, install: Install, span=None, fix: Fix | None = None) -> Finding:
+    def _finding(
+        self, cell: CodeCell, line: int, install: Install, span=None, fix: Fix | None = None, nb: Analysis = None
+    ) -> Finding:
         specs = install.specs
         what = ", ".join(f"`{s}`" for s in specs[:4]) + (" ..." if len(specs) > 4 else "") if specs else "packages"
-        return Finding(
-            f"installs {what} at run time; declare them, pinned, in requirements.txt",
-            cell.number,
-            span or cell.line_span(line),
-            fix=fix,
-        )
+        message = f"installs {what} at run time; declare them, pinned, in requirements.txt"
+        declared = _already_declared(nb, specs) if nb is not None else []
+        if declared and len(declared) == len(specs):
+            message = f"installs {what} at run time, which the requirements already declare; delete this install"
+        elif declared:
+            message += f" ({', '.join(f'`{d}`' for d in declared)} already declared)"
+        return Finding(message, cell.number, span or cell.line_span(line), fix=fix)
 
     @staticmethod
     def _move_fix(nb: Analysis, cell: CodeCell, magic, install: Install) -> Fix | None:
@@ -167,6 +171,24 @@ class InlineInstall(Rule):
             safe=False,
             appends=(Append(requirements, install.specs),),
         )
+
+
+def _already_declared(nb: Analysis, specs: tuple[str, ...]) -> list[str]:
+    from packaging.requirements import InvalidRequirement
+    from packaging.requirements import Requirement as Pep508
+
+    from nblint.reqfile import normalize
+
+    declared = nb.environment.declared_names()
+    found = []
+    for spec in specs:
+        try:
+            name = Pep508(spec).name
+        except InvalidRequirement:
+            continue
+        if normalize(name) in declared:
+            found.append(name)
+    return found
 
 
 def _command_words(node: ast.AST) -> list[str] | None:

@@ -151,3 +151,12 @@ def test_unused_in_a_shared_file_only_when_no_notebook_imports_it(tmp_path, writ
     doc = json.loads(run_nblint("lint", str(tmp_path), "--format", "json").stdout)
     unused = [d["message"] for f in doc["files"] for d in f["diagnostics"] if d["name"] == "unused-requirement"]
     assert len(unused) == 1 and "seaborn" in unused[0]
+
+
+def test_inline_install_of_a_declared_package_says_so(tmp_path, write_nb):
+    make_project(tmp_path, {"requirements.txt": "pandas==2.2.2\n"})
+    nb = write_nb("nb.ipynb", "!pip install pandas\n%pip install pandas pyarrow")
+    doc = json.loads(run_nblint("lint", str(nb), "--format", "json", "--select", "inline-install").stdout)
+    messages = [d["message"] for d in doc["files"][0]["diagnostics"]]
+    assert "which the requirements already declare; delete this install" in messages[0]
+    assert "(`pandas` already declared)" in messages[1]
