@@ -43,6 +43,18 @@ SEVERITIES: dict[str, str] = {
     "undeclared-import": "iwee",
     "unused-requirement": "iiii",
     "insecure-index": "iwee",
+    # runtime checks (nblint validate)
+    "exception": "ieee",
+    "exit-code": "ieee",
+    "kernel-died": "ieee",
+    "timeout": "ieee",
+    "none-result": "ieee",
+    "nan-value": "ieee",
+    "inf-value": "ieee",
+    "empty-data": "iwee",
+    "expected-output": "iwee",
+    "stderr": "iwee",
+    "warning": "iwwe",
 }
 
 

@@ -1,0 +1,215 @@
+"""`nblint validate` with a real ipykernel: every runtime check, options and reports."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from conftest import SCHEMAS, run_nblint
+
+pytest.importorskip("nbclient")
+
+
+def _validate(path, *args):
+    proc = run_nblint("validate", str(path), "--format", "json", *args)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc, json.loads(proc.stdout) if proc.stdout.strip().startswith("{") else None
+
+
+def _found(doc):
+    return {(c["type"], c["cell"]) for c in doc["checks"]}
+
+
+def test_clean_notebook_passes(write_nb):
+    proc, doc = _validate(write_nb("ok.ipynb", "x = 1 + 1", "assert x == 2\nx"))
+    assert proc.returncode == 0 and doc["status"] == "passed" and doc["checks"] == []
+    assert [c["status"] for c in doc["cells"]] == ["ok", "ok"]
+
+
+def test_silent_failures_that_plain_runners_pass(write_nb):
+    path = write_nb(
+        "silent.ipynb",
+        "import numpy as np\nimport pandas as pd",
+        "def load_data(path):\n    return None\ndata = load_data('sales.csv')",
+        "df = pd.DataFrame({'a': [1.0, np.nan], 'b': [np.inf, 2.0], 'name': ['x', None]})",
+        "big = df[df.a > 100]\nq = df.query('a > 100')",
+        "metrics = {'auc': float('nan'), 'n': 3}\nscores = [0.5, float('inf')]\narr = np.array([1.0, np.nan])",
+        "ordered = df.sort_values('a', inplace=True)",
+        "print('done')",
+    )
+    proc, doc = _validate(path)
+    assert proc.returncode == 1 and doc["status"] == "failed"
+    found = _found(doc)
+    assert {("none-result", 2), ("nan-value", 3), ("inf-value", 3), ("empty-data", 4), ("nan-value", 5),
+            ("inf-value", 5), ("none-result", 6)} <= found  # fmt: skip
+    messages = {c["message"] for c in doc["checks"]}
+    assert "`data` is None after this cell (it was assigned from a call)" in messages
+    assert any("NaN in a (1)" in m and "inf in b (1)" in m for m in messages)  # columns named, counted
+    assert any("`metrics` contains 1 NaN" in m and "'auc'" in m for m in messages)
+    empties = [c for c in doc["checks"] if c["type"] == "empty-data"]
+    assert {c["line"] for c in empties} == {1, 2}
+    assert all(c["explanation"] for c in doc["checks"])
+
+
+def test_results_that_are_not_failures(write_nb):
+    path = write_nb(
+        "fine.ipynb",
+        "results = []\nlookup = {}\nframe = dict()",  # empty initialisers, not loads
+        "print('a call returning None as the last expression')",
+        "import logging\nlogging.getLogger('x').info('quiet')",
+        "import sys\nsys.exit(0)",
+        "value = {}.get('k')  # nblint: allow=none-result",
+    )
+    proc, doc = _validate(path)
+    assert doc["checks"] == [], doc["checks"]
+    assert proc.returncode == 0
+
+
+def test_exceptions_exit_codes_stderr_and_warnings(write_nb):
+    cells = {
+        "exc": ("x = 1\nraise KeyError('region')",),
+        "exit1": ("import sys\nsys.exit(1)",),
+        "exitmsg": ("raise SystemExit('input missing')",),
+        "exit": ("exit()",),
+    }
+    for name, sources in cells.items():
+        proc, doc = _validate(write_nb(f"{name}.ipynb", *sources, "print('after')"))
+        assert proc.returncode == 1, name
+        check = doc["checks"][0]
+        assert check["type"] == ("exception" if name == "exc" else "exit-code"), name
+        if name == "exc":
+            assert check["message"] == "KeyError: 'region'" and check["line"] == 2
+            assert [c["status"] for c in doc["cells"]] == ["error", "not-run"]  # the run stops at an exception
+    path = write_nb(
+        "streams.ipynb",
+        "import warnings, logging, sys\nwarnings.warn('deprecated thing', FutureWarning)",
+        "logging.warning('could not reach the API')",
+        "print('written to stderr', file=sys.stderr)",
+    )
+    proc, doc = _validate(path)
+    by_cell = {(c["cell"], c["type"]) for c in doc["checks"]}
+    assert by_cell == {(1, "warning"), (2, "stderr"), (3, "stderr")}  # a warning is not also stderr
+    assert proc.returncode == 0  # stderr and warnings do not fail at development
+    staging, doc = _validate(path, "--level", "staging")
+    assert staging.returncode == 1
+    production, doc = _validate(path, "--level", "production")
+    assert production.returncode == 1
+    assert {c["type"] for c in doc["checks"] if c["status"] == "failed"} == {"warning", "stderr"}
+    learning, doc = _validate(path, "--level", "learning")
+    assert learning.returncode == 0 and {c["severity"] for c in doc["checks"]} == {"info"}
+
+
+def test_expectations_from_metadata_comment_and_file(tmp_path, write_nb):
+    path = write_nb(
+        "expect.ipynb",
+        {"cell_type": "code", "source": "import pandas as pd\ndf = pd.DataFrame({'a': range(4), 'b': range(4)})",
+         "metadata": {"nblint": {"expect": {"type": "pandas.DataFrame", "shape": [None, 3], "not_empty": True}}}},
+        "# nblint: expect type=float range=[0.7,1.0]\naccuracy = 0.65",
+        "count = len(df)",
+        "class Sub(list):\n    pass\nitems = Sub([1])",
+    )  # fmt: skip
+    expect = tmp_path / "expect.yaml"
+    expect.write_text("expectedOutputs:\n  - cell: 2\n    type: int\n    minValue: '10'\n  - cell: 3\n"
+                      "    type: list\n    notEmpty: true\n")  # fmt: skip
+    proc, doc = _validate(path, "--expect", str(expect), "--level", "staging")
+    problems = {(c["cell"], c["message"]) for c in doc["checks"] if c["type"] == "expected-output"}
+    assert (1, "shape is (4, 2), expected (any, 3)") in problems
+    assert (2, "values span [0.65, 0.65], outside [0.7, 1]") in problems
+    assert (3, "values span [4, 4], outside [10, inf]") in problems
+    assert not [p for p in problems if p[0] == 4]  # a subclass of list is a list
+    assert proc.returncode == 1
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("1: {colour: red}\n")
+    assert run_nblint("validate", str(path), "--expect", str(bad)).returncode == 2
+
+
+def test_parameters_are_injected_after_the_parameters_cell(tmp_path, write_nb):
+    path = write_nb(
+        "params.ipynb",
+        {"cell_type": "code", "source": "epochs = 1\nname = 'x'", "metadata": {"tags": ["parameters"]}},
+        "assert epochs == 5 and name == 'prod' and rate == 0.5 and flag is True, (epochs, name)",
+    )
+    out = tmp_path / "executed.ipynb"
+    proc, doc = _validate(path, "-p", "epochs=5", "-p", "name=prod", "-p", "rate=0.5", "-p", "flag=true",
+                          "--output", str(out))  # fmt: skip
+    assert proc.returncode == 0, doc
+    executed = json.loads(out.read_text())
+    assert executed["cells"][1]["metadata"]["tags"] == ["injected-parameters"]
+    assert "application/vnd.nblint.probe+json" not in out.read_text()  # the probe leaves no trace
+    assert [c["cell"] for c in doc["cells"]] == [1, None, 2]
+    assert run_nblint("validate", str(path), "-p", "not a parameter").returncode == 2
+
+
+def test_skip_metadata(tmp_path):
+    from conftest import notebook_json
+
+    data = json.loads(notebook_json("raise SystemExit(3)"))
+    data["metadata"]["nblint"] = {"skip": True, "reason": "needs a GPU"}
+    path = tmp_path / "skip.ipynb"
+    path.write_text(json.dumps(data))
+    proc, doc = _validate(path)
+    assert proc.returncode == 0 and doc["status"] == "skipped" and doc["message"] == "needs a GPU"
+
+
+def test_junit_sarif_and_github_reports(tmp_path, write_nb):
+    import jsonschema
+
+    path = write_nb("r.ipynb", "x = 1", "raise ValueError('bad')", "y = 2")
+    junit = run_nblint("validate", str(path), "--format", "junit").stdout
+    suite = ET.fromstring(junit).find("testsuite")
+    assert suite.get("failures") == "1" and len(suite.findall("testcase")) == 3
+    assert suite.findall("testcase")[2].find("skipped") is not None
+    sarif = json.loads(run_nblint("validate", str(path), "--format", "sarif").stdout)
+    jsonschema.validate(sarif, json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text()))
+    assert sarif["runs"][0]["results"][0]["ruleId"] == "exception"
+    github = run_nblint("validate", str(path), "--format", "github").stdout
+    assert github.startswith(f"::error file={path},line=") and "exception" in github
+
+
+def test_validate_with_lint_holds_both(write_nb):
+    path = write_nb("both.ipynb", "try:\n    x = 1\nexcept Exception:\n    pass")
+    proc, doc = _validate(path, "--lint")
+    assert doc["status"] == "passed" and doc["lint"]["status"] == "failed"
+    assert doc["lint"]["diagnostics"][0]["name"] == "swallowed-exception"
+    assert proc.returncode == 1
+
+
+def test_golden_comparison_with_numeric_tolerance(tmp_path, write_nb):
+    golden = write_nb("golden.ipynb", "print('loss 0.123456 at 2024-01-01 10:00:00')")
+    data = json.loads(golden.read_text())
+    data["cells"][0]["outputs"] = [{"output_type": "stream", "name": "stdout",
+                                    "text": ["loss 0.123457 at 2026-11-26 22:00:01\n"]}]  # fmt: skip
+    golden.write_text(json.dumps(data))
+    path = write_nb("run.ipynb", "print('loss 0.123456 at 2024-01-01 10:00:00')")
+    close, doc = _validate(path, "--golden", str(golden), "--rtol", "1e-4", "--level", "staging")
+    assert close.returncode == 0 and doc["golden"] == []
+    strict, doc = _validate(path, "--golden", str(golden), "--rtol", "1e-9", "--level", "staging")
+    assert strict.returncode == 1
+    assert "0.123456 differs from golden 0.123457" in doc["golden"][0]["summary"]
+
+
+def test_several_notebooks_in_parallel_keep_input_order(tmp_path, write_nb):
+    paths = [str(write_nb(f"n{i}.ipynb", f"x = {i}")) for i in range(3)]
+    proc = run_nblint("validate", *reversed(paths), "--format", "json", "--jobs", "3")
+    doc = json.loads(proc.stdout)
+    assert [n["notebook"] for n in doc["notebooks"]] == list(reversed(paths))
+    assert proc.returncode == 0
+
+
+def test_env_requirements_builds_once_and_isolates(tmp_path, write_nb):
+    """The local mirror of build-then-validate: a cached virtualenv from the notebook's requirements."""
+    from conftest import make_project
+
+    make_project(tmp_path, {"requirements.txt": "six==1.16.0\n"})
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    path = write_nb("nb.ipynb", "import sys, six\nassert '/nblint/envs/' in sys.executable, sys.executable")
+    first = run_nblint("validate", str(path), "--env", "requirements", env=env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    [marker] = (tmp_path / "cache" / "nblint" / "envs").glob("*/nblint-env.json")
+    built = marker.stat().st_mtime_ns
+    again = run_nblint("validate", str(path), "--env", "requirements", env=env)
+    assert again.returncode == 0 and marker.stat().st_mtime_ns == built  # reused, not rebuilt
+    isolated = write_nb("pandas.ipynb", "import pandas")  # installed here, but not declared
+    proc = run_nblint("validate", str(isolated), "--env", "requirements", "--format", "json", env=env)
+    assert json.loads(proc.stdout)["checks"][0]["message"].startswith("ModuleNotFoundError")
