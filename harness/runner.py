@@ -56,8 +56,12 @@ def run_notebook(
     cell_timeout: float,
     total_timeout: float | None,
     startup_timeout: float = 60,
+    progress=None,
 ) -> Run:
-    """Execute `nb` (an nbformat NotebookNode, changed in place) and return what happened in each cell."""
+    """Execute `nb` (an nbformat NotebookNode, changed in place) and return what happened in each cell.
+
+    `progress(index, record)` is called before each code cell runs and again when it has finished.
+    """
     from jupyter_client.kernelspec import NoSuchKernel
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -88,6 +92,8 @@ def run_notebook(
                     if deadline is not None:
                         limit = min(limit, max(deadline - time.monotonic(), 0.1))
                     client.timeout = _whole_seconds(limit)
+                    if progress:
+                        progress(index, record)
                     t0 = time.monotonic()
                     try:
                         client.execute_cell(cell, index)
@@ -106,6 +112,8 @@ def run_notebook(
                     if record.status == "ok" and record.error and not _clean_exit(record.error):
                         record.status = "error"
                         stop = True
+                    if progress:
+                        progress(index, record)
         except NoSuchKernel:
             raise RunnerError(_no_kernel_message(kernel_name)) from None
         except RuntimeError as exc:

@@ -34,6 +34,7 @@ class Options:
     atol: float = 1e-9
     compare_images: bool = False
     python: str | None = None  # run the kernel with this interpreter (--env requirements)
+    progress: Any = None  # called as progress(label, done, total, status) while cells run
 
 
 @dataclass
@@ -89,6 +90,7 @@ def _validate(path: str, options: Options, report: Report) -> Report:
             cell_timeout=cell_timeout,
             total_timeout=options.total_timeout,
             startup_timeout=options.startup_timeout,
+            progress=_progress_adapter(path, nb, numbers, options.progress),
         )
     except RunnerError as exc:
         report.status, report.message = "error", f"{path}: {exc}"
@@ -110,6 +112,18 @@ def _validate(path: str, options: Options, report: Report) -> Report:
         from nblint.fixes import write_atomic
 
         write_atomic(options.output, nbformat.writes(nb) + "\n")
+    return report
+
+
+def _progress_adapter(path: str, nb, numbers, progress):
+    if progress is None:
+        return None
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+
+    def report(index, record) -> None:
+        done = code.index(index) + (0 if record.status == "not-run" else 1)
+        progress(path, numbers[index], done, len(code), record.status)
+
     return report
 
 

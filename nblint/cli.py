@@ -332,8 +332,10 @@ def validate(
             total_timeout=total_timeout, startup_timeout=startup_timeout, parameters=values, output=out,
             expectations=expectations, golden=golden, rtol=rtol, atol=atol, compare_images=compare_images,
             python=_environment_python(path) if env_mode == "requirements" else None,
+            progress=_live_progress if live else None,
         )  # fmt: skip
 
+    live = fmt == "text" and jobs == 1 and sys.stderr.isatty() and not os.environ.get("NO_COLOR")
     if output is not None and len(notebooks) > 1:
         output.mkdir(parents=True, exist_ok=True)
     if jobs > 1 and len(notebooks) > 1:
@@ -358,6 +360,16 @@ def validate(
         sys.exit(2)
     lint_failed = any(r.lint and r.lint.get("status") == "failed" for r in reports)
     sys.exit(1 if lint_failed or any(r.status == "failed" for r in reports) else 0)
+
+
+def _live_progress(path: str, cell: int | None, done: int, total: int, status: str) -> None:
+    """One line per notebook on the terminal, rewritten as each cell starts and finishes."""
+    where = f"cell {cell}" if cell else "parameters"
+    state = "running" if status == "not-run" else status
+    end = "\n" if done == total and status != "not-run" else ""
+    click.echo(f"\r\x1b[2K{path}: [{done}/{total}] {where} {state}", nl=False, err=True)
+    if end or status in ("error", "timeout", "died"):
+        click.echo("", err=True)
 
 
 def _environment_python(notebook: str) -> str:

@@ -213,3 +213,31 @@ def test_env_requirements_builds_once_and_isolates(tmp_path, write_nb):
     isolated = write_nb("pandas.ipynb", "import pandas")  # installed here, but not declared
     proc = run_nblint("validate", str(isolated), "--env", "requirements", "--format", "json", env=env)
     assert json.loads(proc.stdout)["checks"][0]["message"].startswith("ModuleNotFoundError")
+
+
+def test_live_progress_on_a_terminal(write_nb):
+    """A real pseudo-terminal: progress lines appear on stderr; redirected output stays clean."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    path = write_nb("p.ipynb", "x = 1", "y = 2")
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "nblint", "validate", str(path)], stdout=subprocess.PIPE,
+                            stderr=slave, env={k: v for k, v in os.environ.items() if k != "NO_COLOR"})  # fmt: skip
+    os.close(slave)
+    stdout, _ = proc.communicate(timeout=120)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    terminal = b"".join(chunks).decode(errors="replace")
+    assert "[0/2] cell 1 running" in terminal and "[1/2] cell 1 ok" in terminal and "[2/2] cell 2 ok" in terminal
+    assert b"[1/2]" not in stdout and b"passed at level development" in stdout
