@@ -50,6 +50,23 @@ def rule_page(rule: Rule) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+def checks_page() -> str:
+    """docs/runtime-checks.md: every `nblint validate` check, why it matters, and its severity per level."""
+    from nblint.harness.checks import CHECKS
+
+    rows = ["| check | " + " | ".join(LEVELS) + " | why it matters |", "|---|" + "---|" * (len(LEVELS) + 1)]
+    for name, why in CHECKS.items():
+        severities = " | ".join(str(severity(name, level)) for level in LEVELS)
+        rows.append(f"| `{name}` | {severities} | {why} |")
+    intro = (
+        "# Runtime checks\n\n`nblint validate` runs a notebook with a real Jupyter kernel and reports these "
+        "checks for every cell. A check fails the run when its severity reaches the level's threshold "
+        "(`learning` never fails; `production` fails on warnings too).\n\nSilence one on purpose with "
+        "`# nblint: allow=<check>` on the line, or as the first line of the cell.\n"
+    )
+    return intro + "\n" + "\n".join(rows) + "\n"
+
+
 def write_pages(folder: Path) -> list[Path]:
     from nblint.registry import all_rules
 
@@ -59,7 +76,9 @@ def write_pages(folder: Path) -> list[Path]:
         path = folder / f"{rule.name}.md"
         path.write_text(rule_page(rule), encoding="utf-8")
         written.append(path)
-    return written
+    checks = folder.parent / "runtime-checks.md"
+    checks.write_text(checks_page(), encoding="utf-8")
+    return [*written, checks]
 
 
 if __name__ == "__main__":

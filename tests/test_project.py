@@ -27,6 +27,9 @@ def test_rule_pages_are_in_sync():
     stale = sorted(name for name in expected if actual.get(name) != expected[name])
     extra = sorted(set(actual) - set(expected))
     assert not stale and not extra, f"run `python -m nblint.docs docs/rules` (stale: {stale}, extra: {extra})"
+    from nblint.docs import checks_page
+
+    assert (ROOT / "docs" / "runtime-checks.md").read_text(encoding="utf-8") == checks_page()
 
 
 def test_every_rule_has_a_level_row_and_no_row_is_orphaned():
