@@ -62,6 +62,7 @@ class CheckResult:
 def grade(result: CheckResult, level: str, overrides: dict[str, Severity] | None = None) -> CheckResult:
     from dataclasses import replace
 
-    severity = (overrides or {}).get(result.type) or levels.severity(result.type, level)
+    override = (overrides or {}).get(result.type)
+    severity = override if override is not None else levels.severity(result.type, level)
     status = FAILED if levels.fails(severity, level) else REPORTED
     return replace(result, severity=severity, status=status)

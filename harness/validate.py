@@ -12,6 +12,7 @@ from typing import Any
 
 from nblint.harness.checks import FAILED, CheckResult, grade
 
+from nblint.diagnostics import Severity
 from nblint.notebook import NotebookError, load
 
 DEFAULT_CELL_TIMEOUT = 600.0
@@ -35,6 +36,7 @@ class Options:
     compare_images: bool = False
     python: str | None = None  # run the kernel with this interpreter (--env requirements)
     progress: Any = None  # called as progress(label, done, total, status) while cells run
+    severity: dict[str, Any] = field(default_factory=dict)  # check name -> Severity, over the level table
 
 
 @dataclass
@@ -96,7 +98,7 @@ def _validate(path: str, options: Options, report: Report) -> Report:
         report.status, report.message = "error", f"{path}: {exc}"
         return report
     results = list(_checks(model, nb, numbers, run, expectations))
-    report.checks = [grade(r, options.level) for r in results]
+    report.checks = [grade(r, options.level, options.severity) for r in results]
     report.cells = _cell_summaries(model, nb, numbers, run)
     if options.golden:
         from nblint.harness.golden import compare
@@ -104,9 +106,10 @@ def _validate(path: str, options: Options, report: Report) -> Report:
         report.golden = compare(nb, options.golden, numbers, options.rtol, options.atol, options.compare_images)
         report.checks += [
             grade(CheckResult("expected-output", f"differs from golden notebook: {d['summary']}", d["cell"],
-                              _cell_id(model, d["cell"])), options.level)
+                              _cell_id(model, d["cell"])), options.level, options.severity)
             for d in report.golden
         ]  # fmt: skip
+    report.checks = [c for c in report.checks if c.severity > Severity.OFF]
     report.status = "failed" if any(c.status == FAILED for c in report.checks) else "passed"
     if options.output:
         from nblint.fixes import write_atomic
@@ -290,6 +293,18 @@ def document(report: Report) -> dict[str, Any]:
     if report.lint is not None:
         doc["lint"] = report.lint
     return doc
+
+
+def summary(report: Report) -> dict[str, Any]:
+    """A few hundred bytes for a container's termination message; the full report goes to the log."""
+    failed = [c for c in report.checks if c.status == FAILED]
+    return {
+        "status": report.status,
+        "failed": len(failed),
+        "checks": sorted({c.type for c in failed}),
+        "first": f"cell {failed[0].cell}: {failed[0].type}: {failed[0].message}"[:200] if failed else None,
+        "message": (report.message or "")[:200] or None,
+    }
 
 
 def parse_parameter(text: str) -> tuple[str, Any]:

@@ -277,9 +277,14 @@ def new(list_: bool, template: str | None, force: bool, out: Path | None) -> Non
               help="Write the report to FILE instead of stdout.")  # fmt: skip
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Notebooks run in parallel, each with its own kernel.")  # fmt: skip
+@click.option("--fail-on", multiple=True, metavar="CHECK", help="Make this runtime check an error at any level.")
+@click.option("--ignore-check", multiple=True, metavar="CHECK", help="Turn this runtime check off.")
+@click.option("--summary-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write a short JSON summary here (e.g. /dev/termination-log in a Kubernetes Job).")  # fmt: skip
 def validate(
     notebooks, level, kernel, cwd, timeout_cell, total_timeout, startup_timeout, parameters, output,
     expect_file, golden, rtol, atol, compare_images, with_lint, env_mode, fmt, report_file, jobs,
+    fail_on, ignore_check, summary_file,
 ) -> None:  # fmt: skip
     """Run notebooks with a real Jupyter kernel and judge every cell by what it did.
 
@@ -302,6 +307,13 @@ def validate(
         _fail(f"the runtime harness needs its extra: pip install 'nblint[harness]' ({exc})")
     if not notebooks:
         _fail("no notebooks given; try `nblint validate notebook.ipynb`")
+    from nblint.diagnostics import Severity
+    from nblint.harness.checks import CHECKS
+
+    for check in (*fail_on, *ignore_check):
+        if check not in CHECKS:
+            _fail(f"unknown runtime check {check!r}; choose from: {', '.join(CHECKS)}")
+    overrides = {c: Severity.ERROR for c in fail_on} | {c: Severity.OFF for c in ignore_check}
     if output is not None and len(notebooks) > 1 and output.suffix == ".ipynb":
         _fail("--output must be a folder when validating several notebooks")
     try:
@@ -332,7 +344,7 @@ def validate(
             total_timeout=total_timeout, startup_timeout=startup_timeout, parameters=values, output=out,
             expectations=expectations, golden=golden, rtol=rtol, atol=atol, compare_images=compare_images,
             python=_environment_python(path) if env_mode == "requirements" else None,
-            progress=_live_progress if live else None,
+            progress=_live_progress if live else None, severity=overrides,
         )  # fmt: skip
 
     live = fmt == "text" and jobs == 1 and sys.stderr.isatty() and not os.environ.get("NO_COLOR")
@@ -350,6 +362,16 @@ def validate(
     from nblint.harness.reporting import render as render_report
 
     text = render_report(fmt, reports)
+    if summary_file is not None:
+        import json
+
+        from nblint.harness.validate import summary
+
+        docs = [summary(r) for r in reports]
+        try:
+            summary_file.write_text(json.dumps(docs[0] if len(docs) == 1 else docs), encoding="utf-8")
+        except OSError as exc:
+            _fail(f"{summary_file}: cannot write summary ({exc.strerror or exc})")
     if report_file is not None:
         from nblint.fixes import write_atomic
 

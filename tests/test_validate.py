@@ -241,3 +241,15 @@ def test_live_progress_on_a_terminal(write_nb):
     terminal = b"".join(chunks).decode(errors="replace")
     assert "[0/2] cell 1 running" in terminal and "[1/2] cell 1 ok" in terminal and "[2/2] cell 2 ok" in terminal
     assert b"[1/2]" not in stdout and b"passed at level development" in stdout
+
+
+def test_check_overrides_and_summary_file(tmp_path, write_nb):
+    path = write_nb("o.ipynb", "import warnings\nwarnings.warn('x')", "v = float('nan')")
+    summary = tmp_path / "summary.json"
+    proc, doc = _validate(path, "--fail-on", "warning", "--ignore-check", "nan-value", "--summary-file", str(summary))
+    assert [(c["type"], c["severity"]) for c in doc["checks"]] == [("warning", "error")]
+    assert proc.returncode == 1
+    assert json.loads(summary.read_text()) == {
+        "status": "failed", "failed": 1, "checks": ["warning"], "first": "cell 1: warning: UserWarning: x",
+        "message": None}  # fmt: skip
+    assert run_nblint("validate", str(path), "--fail-on", "nonsense").returncode == 2
