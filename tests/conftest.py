@@ -72,3 +72,26 @@ def make_project(root: Path, files: dict[str, str]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return root
+
+
+def buildah(*args: str, storage: Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Debian's buildah with its own storage under `storage` (vfs driver, chroot isolation)."""
+    cmd = ["buildah", "--storage-driver", "vfs", "--root", str(storage / "root"), "--runroot", str(storage / "run")]
+    return subprocess.run([*cmd, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def busybox_base_image(workdir: Path, storage: Path, tag: str = "localhost/nblint-base") -> str:
+    """A local base image (no registry is reachable here): busybox plus tests/fixtures/fake_base/python."""
+    import shutil
+
+    context = workdir / "base"
+    (context / "bin").mkdir(parents=True)
+    shutil.copy(shutil.which("busybox"), context / "bin" / "busybox")
+    shutil.copy(ROOT / "tests" / "fixtures" / "fake_base" / "python", context / "bin" / "python")
+    (context / "bin" / "python").chmod(0o755)
+    (context / "Containerfile").write_text(
+        'FROM scratch\nCOPY bin/ /bin/\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n'
+    )
+    made = buildah("bud", "--isolation", "chroot", "-t", tag, "-f", "Containerfile", ".", cwd=context, storage=storage)
+    assert made.returncode == 0, made.stderr
+    return tag

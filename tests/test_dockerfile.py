@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 
 import pytest
-from conftest import ROOT, make_project, run_nblint
+from conftest import ROOT, buildah, busybox_base_image, make_project, run_nblint
 
 HASH = "--hash=sha256:" + "ab" * 32
 
@@ -67,49 +66,33 @@ def test_prefer_dockerfile_switch(tmp_path, write_nb):
     assert "using user Dockerfile" in _dockerfile(nb)[1]
 
 
-buildah = pytest.mark.skipif(shutil.which("buildah") is None, reason="buildah not installed (.ci/run installs it)")
+needs_buildah = pytest.mark.skipif(
+    shutil.which("buildah") is None or shutil.which("busybox") is None,
+    reason="buildah/busybox-static not installed (.ci/run installs them)",
+)
 
 
-def _buildah(*args, cwd=None, storage=None):
-    cmd = ["buildah", "--storage-driver", "vfs", "--root", str(storage / "root"), "--runroot", str(storage / "run")]
-    return subprocess.run([*cmd, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
-
-
-@buildah
+@needs_buildah
 def test_generated_dockerfile_builds_with_buildah(tmp_path, write_nb):
     """No registry is reachable here, so the base image is made locally: busybox plus a `python` stand-in that
     checks each `-r` file the install step names really was copied into the image."""
-    busybox = shutil.which("busybox")
-    if busybox is None:
-        pytest.skip("busybox-static not installed (.ci/run installs it)")
     storage = tmp_path / "storage"
-    base_ctx = tmp_path / "base"
-    (base_ctx / "bin").mkdir(parents=True)
-    shutil.copy(busybox, base_ctx / "bin" / "busybox")
-    shutil.copy(ROOT / "tests" / "fixtures" / "fake_base" / "python", base_ctx / "bin" / "python")
-    (base_ctx / "bin" / "python").chmod(0o755)
-    (base_ctx / "Containerfile").write_text(
-        'FROM scratch\nCOPY bin/ /bin/\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n'
-    )
-    made = _buildah("bud", "--isolation", "chroot", "-t", "localhost/nblint-base", "-f", "Containerfile", ".",
-                    cwd=base_ctx, storage=storage)  # fmt: skip
-    assert made.returncode == 0, made.stderr
-
+    base = busybox_base_image(tmp_path, storage)
     project = make_project(tmp_path / "project", {"requirements.txt": "-r deps/base.txt\npandas==2.2.2\n",
-                                               "deps/base.txt": "numpy==1.26.4\n"})  # fmt: skip
+                                                   "deps/base.txt": "numpy==1.26.4\n"})  # fmt: skip
     nb = project / "nb.ipynb"
     shutil.copy(ROOT / "examples" / "sales_report.ipynb", nb)
-    text, _ = _dockerfile(nb, "--base-image", "localhost/nblint-base")
+    text, _ = _dockerfile(nb, "--base-image", base)
     (project / "Dockerfile.nblint").write_text(text)
-    built = _buildah("bud", "--isolation", "chroot", "-f", "Dockerfile.nblint", "-t", "localhost/nb", ".",
-                     cwd=project, storage=storage)  # fmt: skip
+    built = buildah("bud", "--isolation", "chroot", "-f", "Dockerfile.nblint", "-t", "localhost/nb", ".",
+                    cwd=project, storage=storage)  # fmt: skip
     assert built.returncode == 0, built.stdout + built.stderr
     out = built.stdout
     assert "would install from /opt/nblint/requirements/requirements.txt" in out
     assert "COPY deps/base.txt /opt/nblint/requirements/deps/base.txt" in out
-    check = _buildah("from", "--name", "probe", "localhost/nb", storage=storage)
+    check = buildah("from", "--name", "probe", "localhost/nb", storage=storage)
     assert check.returncode == 0, check.stderr
-    listing = _buildah("run", "--isolation", "chroot", "probe", "--", "ls", "/opt/nblint/requirements/deps",
-                       "/workspace", "/opt/nblint/venv/bin", storage=storage)  # fmt: skip
+    listing = buildah("run", "--isolation", "chroot", "probe", "--", "ls", "/opt/nblint/requirements/deps",
+                      "/workspace", "/opt/nblint/venv/bin", storage=storage)  # fmt: skip
     assert listing.returncode == 0, listing.stderr
     assert "base.txt" in listing.stdout and "nb.ipynb" in listing.stdout and "pip" in listing.stdout
