@@ -137,7 +137,7 @@ def _pipeline_run(spec: JobSpec, image: str, dockerfile: str, attempt: int, owne
 
 
 def _openshift_build(spec: JobSpec, image: str, dockerfile: str, attempt: int, owner_uid) -> list[dict]:
-    """A BuildConfig (docker strategy); the backend starts each attempt with its `instantiate` subresource."""
+    """A Build (docker strategy): OpenShift runs a Build object created directly, one per attempt."""
     source: dict[str, Any] = {"type": "Git", "git": {"uri": spec.git_url, "ref": spec.git_ref}}
     strategy: dict[str, Any] = {"type": "Docker", "dockerStrategy": {}}
     if spec.build.dockerfile:
@@ -151,9 +151,9 @@ def _openshift_build(spec: JobSpec, image: str, dockerfile: str, attempt: int, o
     if spec.build.cache is False:
         strategy["dockerStrategy"]["noCache"] = True
     return [{
-        "apiVersion": "build.openshift.io/v1", "kind": "BuildConfig",
+        "apiVersion": "build.openshift.io/v1", "kind": "Build",
         "metadata": _metadata(spec, "build", attempt, owner_uid),
-        "spec": {"runPolicy": "Serial", "source": source, "strategy": strategy,
+        "spec": {"source": source, "strategy": strategy,
                  "output": {"to": {"kind": "DockerImage", "name": image}},
                  "completionDeadlineSeconds": int(spec.build_timeout_s or 3600)},
     }]  # fmt: skip

@@ -91,9 +91,10 @@ def test_tekton_pipeline_run():
     assert {"name": "git-credentials", "secret": {"secretName": "git-credentials"}} in run["spec"]["workspaces"]
 
 
-def test_openshift_build_config():
+def test_openshift_build():
     [config] = build_objects(_spec(strategy="s2i", dockerfile="docker/Dockerfile"), IMAGE, "", 1, "u-1")
     _assert_common(config, "build", 1)
+    assert config["kind"] == "Build"
     spec = config["spec"]
     assert spec["strategy"]["dockerStrategy"]["dockerfilePath"] == "docker/Dockerfile"
     assert spec["output"]["to"] == {"kind": "DockerImage", "name": IMAGE}
