@@ -26,7 +26,7 @@ def _now() -> str:
 class Controllers:
     """`builds[attempt]`: complete | fail | hang; `validations[attempt]`: passed | failed | evicted | garbage | hang."""
 
-    def __init__(self, api_client, namespace: str, builds=None, validations=None, delay: float = 0.05):
+    def __init__(self, api_client, namespace: str, builds=None, validations=None, delay: float = 0.05, logs=None):
         from kubernetes import client
 
         self.batch = client.BatchV1Api(api_client)
@@ -36,6 +36,7 @@ class Controllers:
         self.builds = builds or {}
         self.validations = validations or {}
         self.delay = delay
+        self.logs = logs if logs is not None else {}  # the emulator's pod_logs: what each pod "printed"
         self.events: list[tuple[float, str, str]] = []  # (time, what, name): for ordering assertions
         self._done: set[str] = set()
         self._stop = threading.Event()
@@ -129,6 +130,9 @@ class Controllers:
         pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": f"{name}-pod", "labels": labels},
                "spec": {"containers": [{"name": container, "image": "x"}]}}  # fmt: skip
         self.core.create_namespaced_pod(self.namespace, pod)
+        report = {"passed": PASSED, "failed": FAILED}.get(outcome)
+        if report is not None:
+            self.logs[(self.namespace, f"{name}-pod")] = json.dumps({"version": 1, **report}, indent=2)
         ok = outcome in ("passed", "complete", "garbage")
         message = {"passed": json.dumps(PASSED), "failed": json.dumps(FAILED), "garbage": "Killed"}.get(outcome, "")
         pod_status: dict = {"phase": "Succeeded" if ok else "Failed",

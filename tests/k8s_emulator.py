@@ -68,6 +68,7 @@ class FaithfulEmulator(kmock.KubernetesEmulator):
         self.revision = 1
         self.compacted = 0  # watches resuming from a version at or below this get 410 Gone
         self.api_calls = 0
+        self.pod_logs: dict[tuple[str, str], str] = {}  # (namespace, pod) -> what the container printed
 
     def _next_version(self) -> str:
         self.revision += 1
@@ -80,6 +81,8 @@ class FaithfulEmulator(kmock.KubernetesEmulator):
 
     async def _handle(self, request):
         self.api_calls += 1
+        if request.resource is not None and request.resource.plural == "pods" and request.subresource == "log":
+            return aiohttp.web.Response(text=self.pod_logs.get((request.namespace, request.name), ""))
         if request.resource is not None and isinstance(request.data, dict):
             meta = request.data.setdefault("metadata", {})
             if request.action == action.CREATE:

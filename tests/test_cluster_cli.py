@@ -1,0 +1,105 @@
+"""`nblint cluster ...` as a real process, talking to the emulated API through a kubeconfig."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+pytest.importorskip("kmock")
+pytest.importorskip("kubernetes")
+
+from conftest import make_project, run_nblint
+from k8s_controllers import Controllers
+from k8s_emulator import EmulatedCluster
+
+NS = "data"
+
+
+@pytest.fixture
+def emulated(tmp_path):
+    with EmulatedCluster() as cluster:
+        kubeconfig = tmp_path / "kubeconfig"
+        kubeconfig.write_text(yaml.safe_dump({
+            "apiVersion": "v1", "kind": "Config", "current-context": "emu",
+            "clusters": [{"name": "emu", "cluster": {"server": cluster.url}}],
+            "users": [{"name": "u", "user": {}}],
+            "contexts": [{"name": "emu", "context": {"cluster": "emu", "user": "u", "namespace": NS}}],
+        }))  # fmt: skip
+        yield cluster, str(kubeconfig)
+
+
+def _job_file(tmp_path, name="etl", build=True):
+    job = {
+        "apiVersion": "mlops.mlops.dev/v1alpha1", "kind": "NotebookValidationJob",
+        "metadata": {"name": name, "namespace": NS},
+        "spec": {"notebook": {"git": {"url": "https://git.example.com/nbs.git", "ref": "main"}, "path": "etl.ipynb"},
+                 "podConfig": {"containerImage": "python:3.11-slim",
+                               "buildConfig": {"enabled": build, "strategy": "tekton",
+                                               "publishToRegistry": "registry.local", "registryNamespace": NS}}},
+    }  # fmt: skip
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(job))
+    return path
+
+
+def _cli(kubeconfig, *args, cwd=None):
+    proc = run_nblint("cluster", "--kubeconfig", kubeconfig, *args, cwd=cwd)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def test_submit_wait_status_logs_list_cancel(tmp_path, write_nb, emulated):
+    cluster, kubeconfig = emulated
+    checkout = make_project(tmp_path / "repo", {"requirements.txt": "pandas==2.2.2\n"})
+    write_nb("repo/etl.ipynb", "import pandas")
+    job_file = _job_file(tmp_path)
+    with Controllers(cluster.api_client(), NS, logs=cluster.emulator.pod_logs):
+        proc = _cli(kubeconfig, "submit", str(job_file), "--wait", "--checkout", str(checkout))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "etl: Succeeded" in proc.stdout
+    assert "etl: Building" in proc.stderr and "etl: ValidationRunning" in proc.stderr  # progress as it goes
+    status = _cli(kubeconfig, "status", "etl")
+    assert "etl: Succeeded" in status.stdout and "BuildReady" in status.stdout
+    assert "registry.local/data/nblint-env:nb-" in status.stdout
+    doc = json.loads(_cli(kubeconfig, "status", "etl", "--format", "json").stdout)
+    assert doc["phase"] == "Succeeded" and doc["buildRetryCount"] == 0
+    logs = _cli(kubeconfig, "logs", "etl", "--validation")
+    assert json.loads(logs.stdout)["status"] == "passed"
+    assert "etl" in _cli(kubeconfig, "list").stdout
+    cancel = _cli(kubeconfig, "cancel", "etl")
+    assert cancel.returncode == 0 and "deleted 2 object(s)" in cancel.stdout
+    assert _cli(kubeconfig, "status", "etl").returncode == 2
+
+
+def test_failing_notebook_exits_1(tmp_path, emulated):
+    cluster, kubeconfig = emulated
+    with Controllers(cluster.api_client(), NS, validations={1: "failed"}):
+        proc = _cli(kubeconfig, "submit", str(_job_file(tmp_path, "nan", build=False)), "--wait")
+    assert proc.returncode == 1 and "nan: Failed: the notebook failed validation: cell 4: nan-value" in proc.stdout
+
+
+def test_invalid_spec_fails_before_anything_is_created(tmp_path, emulated):
+    cluster, kubeconfig = emulated
+    job_file = _job_file(tmp_path)
+    doc = yaml.safe_load(job_file.read_text())
+    doc["spec"]["podConfig"]["buildConfig"]["strategy"] = "docker"
+    job_file.write_text(yaml.safe_dump(doc))
+    proc = _cli(kubeconfig, "submit", str(job_file))
+    assert proc.returncode == 2 and "spec.podConfig.buildConfig.strategy" in proc.stderr
+    assert cluster.emulator.api_calls == 0
+
+
+def test_unreachable_cluster_is_one_line_exit_2(tmp_path):
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "x",
+        "clusters": [{"name": "x", "cluster": {"server": "http://127.0.0.1:9"}}],
+        "users": [{"name": "u", "user": {}}], "contexts": [{"name": "x", "context": {"cluster": "x", "user": "u"}}],
+    }))  # fmt: skip
+    proc = _cli(str(kubeconfig), "list")
+    assert proc.returncode == 2 and proc.stderr.startswith("error: cannot reach the cluster")
+    assert len(proc.stderr.strip().splitlines()) == 1
+    missing = _cli(str(tmp_path / "nope"), "list")
+    assert missing.returncode == 2 and "cannot reach the cluster" in missing.stderr
