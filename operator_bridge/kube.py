@@ -133,7 +133,11 @@ class Cluster:
         if action.kind == "create-build":
             created = None
             for obj in objects.build_objects(spec, plan.image, plan.dockerfile, action.params["attempt"], owner_uid):
-                created = self._create(obj, namespace)
+                try:
+                    created = self._create(obj, namespace)
+                except ApiException as exc:
+                    if exc.status != 409 or obj["kind"] not in ("BuildConfig", "ConfigMap"):
+                        raise  # a job's BuildConfig is created by its first attempt and kept
             return created
         if action.kind == "create-validation":
             if spec.validation.expected_outputs:
@@ -156,7 +160,7 @@ class Cluster:
         if kind == "ConfigMap":
             return retrying(self.core.create_namespaced_config_map, namespace, obj).metadata.name
         group, version = obj["apiVersion"].split("/")
-        plural = {"PipelineRun": "pipelineruns", "Build": "builds"}[kind]
+        plural = {"PipelineRun": "pipelineruns", "Build": "builds", "BuildConfig": "buildconfigs"}[kind]
         created = retrying(self.custom.create_namespaced_custom_object, group, version, namespace, plural, obj)
         return created["metadata"]["name"]
 

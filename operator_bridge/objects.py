@@ -137,7 +137,8 @@ def _pipeline_run(spec: JobSpec, image: str, dockerfile: str, attempt: int, owne
 
 
 def _openshift_build(spec: JobSpec, image: str, dockerfile: str, attempt: int, owner_uid) -> list[dict]:
-    """A Build (docker strategy): OpenShift runs a Build object created directly, one per attempt."""
+    """A BuildConfig for the job (docker strategy) and one Build per attempt, linked to it the way
+    `oc start-build` links them (annotation and label), so OpenShift's console shows the history."""
     source: dict[str, Any] = {"type": "Git", "git": {"uri": spec.git_url, "ref": spec.git_ref}}
     strategy: dict[str, Any] = {"type": "Docker", "dockerStrategy": {}}
     if spec.build.dockerfile:
@@ -150,13 +151,20 @@ def _openshift_build(spec: JobSpec, image: str, dockerfile: str, attempt: int, o
         source["sourceSecret"] = {"name": spec.credentials_secret}
     if spec.build.cache is False:
         strategy["dockerStrategy"]["noCache"] = True
-    return [{
-        "apiVersion": "build.openshift.io/v1", "kind": "Build",
-        "metadata": _metadata(spec, "build", attempt, owner_uid),
-        "spec": {"source": source, "strategy": strategy,
-                 "output": {"to": {"kind": "DockerImage", "name": image}},
-                 "completionDeadlineSeconds": int(spec.build_timeout_s or 3600)},
-    }]  # fmt: skip
+    build_spec = {"source": source, "strategy": strategy, "output": {"to": {"kind": "DockerImage", "name": image}},
+                  "completionDeadlineSeconds": int(spec.build_timeout_s or 3600)}  # fmt: skip
+    config_name = f"{spec.name}-env"
+    config_meta = _metadata(spec, "buildconfig", 1, owner_uid)
+    config_meta.pop("generateName")
+    config_meta["name"] = config_name
+    build_meta = _metadata(spec, "build", attempt, owner_uid)
+    build_meta["labels"]["buildconfig"] = config_name
+    build_meta["annotations"] = {"openshift.io/build-config.name": config_name}
+    return [
+        {"apiVersion": "build.openshift.io/v1", "kind": "BuildConfig", "metadata": config_meta,
+         "spec": {"runPolicy": "Serial", **build_spec}},
+        {"apiVersion": "build.openshift.io/v1", "kind": "Build", "metadata": build_meta, "spec": build_spec},
+    ]  # fmt: skip
 
 
 def _kaniko_job(spec: JobSpec, image: str, dockerfile: str, attempt: int, owner_uid) -> list[dict]:

@@ -57,7 +57,8 @@ class FaithfulEmulator(kmock.KubernetesEmulator):
     # What a cluster with Tekton, OpenShift builds and the NotebookValidationJob CRD installed serves.
     SERVED = (
         "v1/pods", "v1/configmaps", "v1/secrets", "batch/v1/jobs", "tekton.dev/v1/pipelineruns",
-        "build.openshift.io/v1/builds", "mlops.mlops.dev/v1alpha1/notebookvalidationjobs",
+        "build.openshift.io/v1/builds", "build.openshift.io/v1/buildconfigs",
+        "mlops.mlops.dev/v1alpha1/notebookvalidationjobs",
     )  # fmt: skip
 
     def __attrs_post_init__(self) -> None:

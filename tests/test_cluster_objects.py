@@ -91,11 +91,15 @@ def test_tekton_pipeline_run():
     assert {"name": "git-credentials", "secret": {"secretName": "git-credentials"}} in run["spec"]["workspaces"]
 
 
-def test_openshift_build():
-    [config] = build_objects(_spec(strategy="s2i", dockerfile="docker/Dockerfile"), IMAGE, "", 1, "u-1")
-    _assert_common(config, "build", 1)
-    assert config["kind"] == "Build"
-    spec = config["spec"]
+def test_openshift_build_config_and_build():
+    config, build = build_objects(_spec(strategy="s2i", dockerfile="docker/Dockerfile"), IMAGE, "", 1, "u-1")
+    assert config["kind"] == "BuildConfig" and config["metadata"]["name"] == "etl-env"
+    assert config["spec"]["runPolicy"] == "Serial"
+    _assert_common(build, "build", 1)
+    assert build["kind"] == "Build" and build["metadata"]["annotations"] == {
+        "openshift.io/build-config.name": "etl-env"
+    }
+    spec = build["spec"]
     assert spec["strategy"]["dockerStrategy"]["dockerfilePath"] == "docker/Dockerfile"
     assert spec["output"]["to"] == {"kind": "DockerImage", "name": IMAGE}
     assert spec["source"]["git"] == {"uri": "https://git.example.com/team/nbs.git", "ref": "v1.2"}
@@ -152,3 +156,24 @@ def test_plan_from_a_checkout(tmp_path, write_nb):
     assert "COPY pipelines/requirements.txt" in plan.dockerfile and "etl.ipynb" not in plan.dockerfile
     other = make_plan(replace(spec, notebook_path="pipelines/report.ipynb"), tmp_path)
     assert other.image == plan.image  # same environment, same image
+
+
+def test_api_calls_are_retried_on_conflict_throttling_and_server_errors():
+    from kubernetes.client.exceptions import ApiException
+    from nblint.operator_bridge.kube import retrying
+
+    answers = [ApiException(status=429), ApiException(status=503), ApiException(status=409), "created"]
+
+    def flaky():
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert retrying(flaky) == "created" and answers == []
+
+    def forbidden():
+        raise ApiException(status=403)
+
+    with pytest.raises(ApiException):
+        retrying(forbidden)  # not retryable: raised at once
