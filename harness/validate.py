@@ -82,7 +82,9 @@ def _validate(path: str, options: Options, report: Report) -> Report:
         return report
     kernel = options.kernel or (nb.metadata.get("kernelspec") or {}).get("name") or "python3"
     if options.python:
-        kernel = _ensure_kernel_for(options.python)
+        from nblint.harness.envbuild import kernel_for
+
+        kernel = kernel_for(options.python)
     cell_timeout = options.cell_timeout or _metadata_timeout(nb) or DEFAULT_CELL_TIMEOUT
     try:
         run = run_notebook(
@@ -264,12 +266,6 @@ def _cell_summaries(model, nb, numbers, run) -> list[dict[str, Any]]:
             "duration_s": round(record.duration_s, 3),
         })  # fmt: skip
     return out
-
-
-def _ensure_kernel_for(python: str) -> str:
-    from nblint.harness.envbuild import kernel_for
-
-    return kernel_for(python)
 
 
 def document(report: Report) -> dict[str, Any]:

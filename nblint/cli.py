@@ -26,10 +26,12 @@ def main() -> None:
     """nblint checks Jupyter notebooks before they ship.
 
     \b
-    Start with:   nblint lint notebooks/
-    Rule list:    nblint rules
-    One rule:     nblint explain swallowed-exception
-    Exit codes:   0 passed, 1 findings that fail the level, 2 bad input or usage.
+    Static rules:   nblint lint notebooks/
+    Run and judge:  nblint validate report.ipynb
+    Environment:    nblint env show report.ipynb
+    On Kubernetes:  nblint cluster submit job.yaml --wait
+    Rule list:      nblint rules          (one rule: nblint explain swallowed-exception)
+    Exit codes:     0 passed, 1 findings that fail the level, 2 bad input or usage.
     """
 
 

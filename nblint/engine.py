@@ -160,19 +160,15 @@ def _fix(nb, rules, settings, diagnostics, result: FileResult, write: bool, show
 
 def file_lines(diagnostics: list[Diagnostic], notebook: str) -> dict[tuple[str, int], str]:
     """The text of each line that findings in files next to the notebook point at, for code frames."""
+    from nblint.suppressions import read_lines
+
     out = {}
     for d in diagnostics:
         if d.path != notebook and d.line:
-            lines = _lines_of(d.path)
+            lines = read_lines(d.path)
             if d.line <= len(lines):
                 out[(d.path, d.line)] = lines[d.line - 1]
     return out
-
-
-def _lines_of(path: str) -> list[str]:
-    from nblint.suppressions import read_lines
-
-    return read_lines(path)
 
 
 def dedupe_file_findings(results: list[FileResult]) -> None:
