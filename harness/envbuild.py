@@ -17,16 +17,13 @@ import sys
 from pathlib import Path
 
 from nblint.dockerfile import IPYKERNEL_PIN
+from nblint.paths import cache_root
 
 MARKER = "nblint-env.json"
 
 
 class EnvBuildError(Exception):
     """The environment could not be built (the message carries pip's last lines)."""
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nblint"
 
 
 def python_for_notebook(notebook: str) -> str:

@@ -8,8 +8,6 @@ from xml.sax.saxutils import escape, quoteattr
 from nblint.harness.checks import FAILED
 from nblint.harness.validate import Report, document
 
-FORMATS = ("text", "json", "junit", "sarif", "github")
-
 
 def render(fmt: str, reports: list[Report]) -> str:
     return {"text": _text, "json": _json, "junit": _junit, "sarif": _sarif, "github": _github}[fmt](reports)

@@ -10,8 +10,8 @@ import click
 
 from nblint import __version__
 from nblint.levels import LEVELS
+from nblint.reporters import FORMATS
 
-FORMATS = ("text", "json", "sarif", "lsp", "github")
 PARALLEL_FROM = 8  # below this many files a process pool costs more than it saves
 
 

@@ -129,7 +129,6 @@ def _installed() -> dict[str, list[str]]:
     import os
     import sys
     from hashlib import sha256
-    from pathlib import Path
 
     stamps = []
     for entry in sys.path:
@@ -138,7 +137,9 @@ def _installed() -> dict[str, list[str]]:
         except OSError:
             continue
     key = sha256("\n".join([sys.executable, *stamps]).encode()).hexdigest()[:24]
-    cache_dir = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nblint"
+    from nblint.paths import cache_root
+
+    cache_dir = cache_root()
     cache_file = cache_dir / f"dists-{key}.json"
     try:
         return json.loads(cache_file.read_text(encoding="utf-8"))

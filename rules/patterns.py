@@ -109,15 +109,6 @@ def terminates(stmts: list[ast.stmt]) -> bool:
     return False
 
 
-def checked_names(test: ast.AST) -> set[str]:
-    """Names a test checks for truthiness or None-ness: `x`, `not x`, `x is None`, `x is not None and ...`."""
-    names: set[str] = set()
-    for node in ast.walk(test):
-        if isinstance(node, ast.Name):
-            names.add(node.id)
-    return names
-
-
 def first_line_span(cell, node: ast.stmt):
     """The span of a compound statement's header line, e.g. `except ValueError as exc:`."""
     from nblint.diagnostics import Span
