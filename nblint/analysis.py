@@ -143,9 +143,6 @@ class Analysis:
         base = self.aliases.get(head, head)
         return f"{base}.{rest}" if rest else base
 
-    def cell(self, number: int) -> Cell:
-        return self.notebook.cells[number - 1]
-
 
 def dotted(node: ast.AST) -> str | None:
     """`a.b.c` for a Name/Attribute chain, else None."""
