@@ -62,7 +62,6 @@ class CheckResult:
 def grade(result: CheckResult, level: str, overrides: dict[str, Severity] | None = None) -> CheckResult:
     from dataclasses import replace
 
-    override = (overrides or {}).get(result.type)
-    severity = override if override is not None else levels.severity(result.type, level)
+    severity = levels.resolve(result.type, level, overrides)
     status = FAILED if levels.fails(severity, level) else REPORTED
     return replace(result, severity=severity, status=status)

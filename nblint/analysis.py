@@ -103,6 +103,10 @@ class Analysis:
         return getattr(self.settings, "level", "development")
 
     @property
+    def switches(self) -> dict[str, bool | None]:
+        return getattr(self.settings, "switches", {})
+
+    @property
     def environment(self):
         """The notebook's declared environment (requirement sources, merged set, Dockerfile)."""
         from nblint.environment import discover

@@ -51,17 +51,14 @@ class Settings:
     fail_on_conflict: bool = True
     prefer_dockerfile: bool = False
 
-    def policy_severity(self, name: str) -> Severity | None:
-        """Severities that the job-spec style switches decide (None: the level table decides)."""
-        if name == "unpinned-requirement" and self.allow_unpinned:
-            return Severity.OFF
-        if name == "conflicting-requirement" and not self.fail_on_conflict:
-            return Severity.WARNING if self.level != "learning" else Severity.INFO
-        if name == "missing-hash" and self.verify_hashes is not None:
-            if not self.verify_hashes:
-                return Severity.OFF
-            return Severity.ERROR if self.level != "learning" else Severity.INFO
-        return None
+    @property
+    def switches(self) -> dict[str, bool | None]:
+        """The job-spec style switches, as `nblint.levels.resolve` reads them."""
+        return {
+            "allow-unpinned": self.allow_unpinned,
+            "verify-hashes": self.verify_hashes,
+            "fail-on-conflict": self.fail_on_conflict,
+        }
 
     def excluded(self, path: Path) -> bool:
         parts = path.parts

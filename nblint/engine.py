@@ -38,11 +38,9 @@ def active_rules(settings: Settings, path: str) -> list[tuple[Rule, Severity]]:
     for rule in all_rules():
         if not any(matches(rule, s) for s in settings.select) or any(matches(rule, s) for s in ignored):
             continue
-        severity = settings.severity.get(rule.name) or settings.severity.get(rule.code)
-        if severity is None:
-            severity = settings.policy_severity(rule.name)
-        if severity is None:
-            severity = levels.severity(rule.name, settings.level)
+        override = settings.severity.get(rule.name) or settings.severity.get(rule.code)
+        overrides = {rule.name: override} if override is not None else None
+        severity = levels.resolve(rule.name, settings.level, overrides, settings.switches)
         if severity > Severity.OFF:
             chosen.append((rule, severity))
     return chosen

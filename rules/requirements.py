@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from nblint import levels
 from nblint.analysis import Analysis, CodeCell
 from nblint.diagnostics import Append, Edit, Finding, Fix, Related, Span
 from nblint.rule import Rule, example
@@ -331,12 +332,8 @@ class MissingHash(Rule):
 
     def check(self, nb: Analysis) -> Iterator[Finding]:
         reqs = nb.environment.requirements
-        settings_demand = getattr(nb.settings, "verify_hashes", None)
-        demanded = reqs.require_hashes or any(r.hashes for r in reqs.requirements)
-        if settings_demand is not None:
-            demanded = settings_demand
-        elif nb.level == "production":
-            demanded = True
+        switch = levels.switches_at(nb.level, nb.switches).get("verify-hashes")
+        demanded = switch if switch is not None else reqs.require_hashes or any(r.hashes for r in reqs.requirements)
         if not demanded:
             return
         for req in reqs.requirements:
