@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,61 +166,3 @@ def file_lines(diagnostics: list[Diagnostic], notebook: str) -> dict[tuple[str, 
             if d.line <= len(lines):
                 out[(d.path, d.line)] = lines[d.line - 1]
     return out
-
-
-def dedupe_file_findings(results: list[FileResult]) -> None:
-    """Findings in a requirements file that several notebooks share are reported once, by the first notebook.
-
-    For rules whose verdict depends on the notebook (`per_notebook`, e.g. an unused requirement), a finding
-    in a shared file stands only if every notebook reading that file reports it.
-    """
-    from nblint.registry import find
-
-    readers: dict[str, set[str]] = {}
-    for result in results:
-        for path in result.env_files:
-            readers.setdefault(path, set()).add(result.path)
-    reporters: dict[tuple, set[str]] = {}
-    for result in results:
-        for d in result.diagnostics:
-            if d.path != result.path:
-                reporters.setdefault(_file_key(d), set()).add(result.path)
-    seen = set()
-    for result in results:
-        kept = []
-        for d in result.diagnostics:
-            key = _file_key(d)
-            if d.path != result.path:
-                if key in seen:
-                    continue
-                rule = find(d.code)
-                if rule is not None and rule.per_notebook and reporters[key] < readers.get(d.path, set()):
-                    continue
-                seen.add(key)
-            kept.append(d)
-        result.diagnostics = kept
-
-
-def _file_key(d: Diagnostic) -> tuple:
-    return (d.path, d.code, d.line, d.column, d.message)
-
-
-def discover(paths: Iterable[str], settings: Settings) -> tuple[list[str], list[FileResult]]:
-    """Expand folders into notebooks; missing paths become error results."""
-    files: list[str] = []
-    errors: list[FileResult] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for folder, dirs, names in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not settings.excluded(Path(folder, d, "x")))
-                files.extend(
-                    str(Path(folder, n))
-                    for n in sorted(names)
-                    if n.endswith(".ipynb") and not settings.excluded(Path(folder, n))
-                )
-        elif path.exists():
-            files.append(str(path))
-        else:
-            errors.append(FileResult(str(path), "error", message=f"{path}: no such file or folder"))
-    return files, errors

@@ -1,0 +1,196 @@
+"""`nblint cluster`: build once, wait, then validate in the same image on Kubernetes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from nblint.cli.common import fail
+
+
+@click.group()
+@click.option("--kubeconfig", type=click.Path(dir_okay=False), envvar="KUBECONFIG",
+              help="Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster).")  # fmt: skip
+@click.option("--context", help="Kubeconfig context to use.")
+@click.pass_context
+def cluster(ctx, kubeconfig, context) -> None:
+    """Build once, wait, then validate in the same image on Kubernetes.
+
+    \b
+    Examples:
+      nblint cluster submit job.yaml --wait       # NotebookValidationJob YAML
+      nblint cluster status etl -n data
+      nblint cluster logs etl --validation        # the full JSON report
+      nblint cluster cancel etl                   # deletes what it created
+    """
+    ctx.obj = {"kubeconfig": kubeconfig, "context": context}
+
+
+def _connect(ctx):
+    try:
+        from nblint.operator_bridge.kube import Cluster, ClusterError
+    except ImportError as exc:
+        fail(f"the cluster bridge needs its extra: pip install 'nblint[cluster]' ({exc})")
+    try:
+        return Cluster.connect(ctx.obj["kubeconfig"], ctx.obj["context"])
+    except ClusterError as exc:
+        fail(str(exc))
+
+
+def _namespace(ctx, explicit: str | None, spec=None) -> str:
+    if explicit:
+        return explicit
+    if spec is not None and spec.namespace:
+        return spec.namespace
+    try:
+        from kubernetes import config
+
+        _, active = config.list_kube_config_contexts(config_file=ctx.obj["kubeconfig"])
+        return (active or {}).get("context", {}).get("namespace") or "default"
+    except Exception:
+        return "default"
+
+
+@cluster.command("submit")
+@click.argument("job_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-n", "--namespace", help="Namespace (default: the job's, else the kubeconfig context's).")
+@click.option("--wait", is_flag=True, help="Stay until the job is Succeeded or Failed (exit 0 or 1).")
+@click.option("--checkout", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".",
+              show_default=True, help="Working tree of the job's repository (requirements, Dockerfile).")  # fmt: skip
+@click.pass_context
+def cluster_submit(ctx, job_file: Path, namespace: str | None, wait: bool, checkout: Path) -> None:
+    """Create the job's NotebookValidationJob and start it: build the image, then validate in it."""
+    from nblint.operator_bridge.spec import SpecError, load_jobs
+
+    try:
+        specs = load_jobs(job_file)
+    except SpecError as exc:
+        fail(str(exc))
+    from nblint.dockerfile import DockerfileError
+    from nblint.operator_bridge.driver import reconcile_many
+    from nblint.operator_bridge.plan import BuildPlan, make_plan
+
+    jobs = []
+    for spec in specs:
+        if spec.build.enabled:
+            try:
+                plan = make_plan(spec, checkout)
+            except (DockerfileError, OSError) as exc:
+                fail(f"{job_file}: {spec.name}: cannot plan the build from {checkout}: {exc}")
+        else:
+            plan = BuildPlan(spec.container_image, "", "none", None, ())
+        jobs.append((spec, plan))
+    bridge = _connect(ctx)
+    ns = _namespace(ctx, namespace, specs[0])
+    live = sys.stderr.isatty()
+
+    def progress(name: str, status: dict) -> None:
+        build = status.get("buildStatus") or {}
+        line = f"{name}: {status.get('phase')}" + (f" (build {build.get('phase')})" if build.get("phase") else "")
+        click.echo(("\r\x1b[2K" if live else "") + line, nl=not live, err=True)
+
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        results = reconcile_many(bridge, jobs, ns, wait=wait, on_status=progress)
+    except ApiException as exc:
+        fail(f"the cluster refused a request: HTTP {exc.status} {exc.reason}")
+    if live:
+        click.echo("", err=True)
+    for name, status in results.items():
+        click.echo(f"{name}: {status.get('phase')}" + (f": {status['message']}" if status.get("message") else ""))
+    if not wait:
+        click.echo("submitted; follow with `nblint cluster status NAME`, or run submit again with --wait")
+        return
+    sys.exit(0 if all(s.get("phase") == "Succeeded" for s in results.values()) else 1)
+
+
+@cluster.command("status")
+@click.argument("name")
+@click.option("-n", "--namespace")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def cluster_status(ctx, name: str, namespace: str | None, fmt: str) -> None:
+    """Phase, conditions, build status and retry counts of one job."""
+    import json
+
+    bridge = _connect(ctx)
+    job = bridge.get_job(_namespace(ctx, namespace), name)
+    if job is None:
+        fail(f"no NotebookValidationJob named {name!r}")
+    status = job.get("status") or {}
+    if fmt == "json":
+        click.echo(json.dumps(status, indent=2))
+        return
+    build = status.get("buildStatus") or {}
+    click.echo(
+        f"{name}: {status.get('phase', 'Pending')}" + (f": {status['message']}" if status.get("message") else "")
+    )
+    if build:
+        click.echo(
+            f"  build:      {build.get('phase')} {build.get('imageReference', '')} ({build.get('buildName', '-')})"
+        )
+    click.echo(
+        f"  retries:    build {status.get('buildRetryCount', 0)}, validation {status.get('validationRetryCount', 0)}"
+    )
+    for condition in status.get("conditions", []):
+        click.echo(f"  {condition['type']:<19} {condition['status']:<6} {condition['reason']}: {condition['message']}")
+
+
+@cluster.command("logs")
+@click.argument("name")
+@click.option("-n", "--namespace")
+@click.option("--validation", "which", flag_value="validation", default=True, help="The validation report (default).")
+@click.option("--build", "which", flag_value="build", help="The build's status message.")
+@click.pass_context
+def cluster_logs(ctx, name: str, namespace: str | None, which: str) -> None:
+    """Print the full validation report (the validation pod's log), or the build's message."""
+    bridge = _connect(ctx)
+    ns = _namespace(ctx, namespace)
+    job = bridge.get_job(ns, name)
+    if job is None:
+        fail(f"no NotebookValidationJob named {name!r}")
+    from nblint.operator_bridge.spec import SpecError, parse
+
+    try:
+        spec = parse(job, name)
+    except SpecError as exc:
+        fail(str(exc))
+    if which == "build":
+        build = (job.get("status") or {}).get("buildStatus") or {}
+        click.echo(build.get("message") or "no build message yet")
+        return
+    log = bridge.validation_log(spec, ns)
+    if not log:
+        fail(f"{name}: no validation log yet")
+    click.echo(log.rstrip("\n"))
+
+
+@cluster.command("cancel")
+@click.argument("name")
+@click.option("-n", "--namespace")
+@click.pass_context
+def cluster_cancel(ctx, name: str, namespace: str | None) -> None:
+    """Delete the job and everything it created (builds, validation Jobs)."""
+    bridge = _connect(ctx)
+    ns = _namespace(ctx, namespace)
+    job = bridge.get_job(ns, name)
+    if job is None:
+        fail(f"no NotebookValidationJob named {name!r}")
+    from nblint.operator_bridge.spec import parse
+
+    count = bridge.delete_all(parse(job, name), ns)
+    click.echo(f"{name}: cancelled; deleted {count} object(s) and the job")
+
+
+@cluster.command("list")
+@click.option("-n", "--namespace")
+@click.pass_context
+def cluster_list(ctx, namespace: str | None) -> None:
+    """The NotebookValidationJobs in a namespace, with their phase."""
+    bridge = _connect(ctx)
+    for job in bridge.list_jobs(_namespace(ctx, namespace)):
+        status = job.get("status") or {}
+        click.echo(f"{job['metadata']['name']:<40} {status.get('phase', 'Pending'):<18} {status.get('message', '')}")
