@@ -15,7 +15,6 @@ unless `prefer-dockerfile` is set, mirroring the job spec's `preferDockerfile`.
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -117,10 +116,8 @@ def _read_cached(path: str, kind: str, _mtime: int) -> RequirementSet:
 
 
 def _toml(path: str) -> tuple[dict, str, Problem | None]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
+    import tomllib
+
     text = Path(path).read_text(encoding="utf-8-sig", errors="replace")
     try:
         return tomllib.loads(text), text, None

@@ -4,14 +4,10 @@ per-rule precision and recall."""
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "bench"))
-from accuracy import cases, evaluate
-
+from bench.accuracy import cases, evaluate
 from nblint.registry import all_rules
 
 CASES = cases(ROOT / "tests" / "cases")

@@ -95,3 +95,12 @@ def test_level_table_matches_the_documented_policy():
             assert at["development"] == "warning", name
         if name in errors_at_development | added_at_staging:
             assert at["staging"] == "error", name
+
+
+def test_ruff_checks_the_declared_python_floor():
+    """ruff's target version is the floor pyproject declares, so code newer than the floor fails its lint."""
+    import tomllib
+
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    floor = data["project"]["requires-python"].removeprefix(">=").split(".")
+    assert data["tool"]["ruff"]["target-version"] == f"py{floor[0]}{floor[1]}"
