@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
-SCHEMAS = ROOT.parent / "shared" / "schemas"
+SCHEMAS = ROOT / "tests" / "fixtures" / "schemas"  # vendored: the SARIF 2.1.0 schema and the reference CRD
 
 
 def notebook_json(*cells, language: str = "python", nbformat_minor: int = 5) -> str:
