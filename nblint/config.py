@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -87,13 +87,30 @@ def _relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def find_pyproject(start: Path) -> Path | None:
+CONFIG_FILES = ("nblint.toml", "pyproject.toml")  # nblint.toml holds the keys at the top level
+
+
+def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The nearest nblint.toml, or pyproject.toml with a [tool.nblint] table, at or above `start`."""
     start = start.resolve()
-    for folder in [start, *start.parents] if start.is_dir() else [start.parent, *start.parent.parents]:
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            return candidate
+    folders = [start, *start.parents] if start.is_dir() else [start.parent, *start.parent.parents]
+    for folder in folders:
+        for name in CONFIG_FILES:
+            candidate = folder / name
+            if candidate.is_file():
+                table = _config_table(candidate)
+                if table is not None:
+                    return candidate, table
     return None
+
+
+def _config_table(path: Path) -> dict[str, Any] | None:
+    """The nblint settings a file holds; None for a pyproject.toml without a [tool.nblint] table."""
+    data = _load_toml(path)
+    if path.name == "pyproject.toml":
+        tool = data.get("tool")
+        return tool.get("nblint") if isinstance(tool, dict) else None
+    return data
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
@@ -109,17 +126,46 @@ def _load_toml(path: Path) -> dict[str, Any]:
 
 
 def load_settings(start: Path, config_file: Path | None = None) -> Settings:
-    """Settings from --config FILE, or the nearest pyproject.toml with a [tool.nblint] table."""
+    """Settings from --config FILE, or the nearest config above `start` (defaults when there is none)."""
     if config_file is not None:
         data = _load_toml(config_file)
         # A pyproject.toml keeps settings under [tool.nblint]; a file of its own holds them at the top.
         table = data.get("tool", {}).get("nblint", {}) if "tool" in data else data
         return parse_settings(table, config_file.resolve().parent, str(config_file))
-    pyproject = find_pyproject(start)
-    if pyproject is None:
+    found = find_config(start)
+    if found is None:
         return Settings(root=start.resolve() if start.is_dir() else start.resolve().parent)
-    table = _load_toml(pyproject).get("tool", {}).get("nblint", {})
-    return parse_settings(table, pyproject.parent, str(pyproject))
+    path, table = found
+    return parse_settings(table, path.parent, str(path))
+
+
+class SettingsFinder:
+    """Each file's settings, as ruff finds them: the nearest config above the file, unless --config names
+    one for all; then the command line's own options (`overrides`, fields of Settings) on top.
+
+    Settings are cached per folder, so a tree of notebooks reads each config once.
+    """
+
+    def __init__(self, config_file: Path | None = None, **overrides: Any) -> None:
+        self.config_file = config_file
+        self.overrides = overrides
+        self._by_folder: dict[Path, Settings] = {}
+
+    def for_path(self, path: str | Path) -> Settings:
+        """Raises ConfigError when the config that applies is invalid."""
+        path = Path(path)
+        folder = (path if path.is_dir() else path.parent).resolve()
+        if folder not in self._by_folder:
+            settings = load_settings(folder, self.config_file)
+            extend = {"ignore": self.overrides.get("ignore", ()), "select": self.overrides.get("extend_select", ())}
+            overrides = {
+                k: v for k, v in self.overrides.items() if v is not None and k not in ("ignore", "extend_select")
+            }
+            settings = replace(settings, **overrides)
+            self._by_folder[folder] = replace(
+                settings, ignore=(*settings.ignore, *extend["ignore"]), select=(*settings.select, *extend["select"])
+            )
+        return self._by_folder[folder]
 
 
 def parse_settings(table: dict[str, Any], root: Path, source: str | None = None) -> Settings:

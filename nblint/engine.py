@@ -22,9 +22,11 @@ MAX_FIX_PASSES = 10
 class FileResult:
     path: str
     status: str = "passed"  # passed | failed | skipped | error
+    level: str = "development"  # the level the file was judged at (each file has its own config)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     message: str | None = None  # why the file was skipped, or what went wrong
     fixed: int = 0
+    applied: list[str] = field(default_factory=list)  # what each applied fix did, for --show-fixes
     diff: str = ""
     sources: dict[int, str] = field(default_factory=dict)  # cells with findings, for code frames
     file_lines: dict[tuple[str, int], str] = field(default_factory=dict)  # (file, line) of findings in other files
@@ -93,21 +95,29 @@ def _diagnostic(nb: Notebook, rule: Rule, severity: Severity, f: Finding) -> Dia
     )
 
 
-def lint_path(path: str, settings: Settings, fix: bool = False, diff: bool = False, unsafe: bool = False) -> FileResult:
-    result = FileResult(path)
+def lint_path(
+    path: str,
+    settings: Settings,
+    fix: bool = False,
+    diff: bool = False,
+    unsafe: bool = False,
+    data: bytes | None = None,
+) -> FileResult:
+    """Lint one notebook; `data` is its content when it does not come from `path` (an editor's buffer)."""
+    result = FileResult(path, level=settings.level)
     try:
-        nb = load(path)
+        nb = load(path) if data is None else parse(data, path)
     except NotebookError as exc:
-        return FileResult(path, "error", message=str(exc))
+        return FileResult(path, "error", settings.level, message=str(exc))
     if not nb.is_python:
-        return FileResult(path, "skipped", message=f"kernel language is {nb.language!r}, not Python")
+        return FileResult(path, "skipped", settings.level, message=f"kernel language is {nb.language!r}, not Python")
     rules = active_rules(settings, path)
     try:
         diagnostics = check_notebook(nb, rules, settings)
         if (fix or diff) and any(d.fix for d in diagnostics):
             nb, diagnostics = _fix(nb, rules, settings, diagnostics, result, write=fix, show_diff=diff, unsafe=unsafe)
     except RuleCrash as exc:
-        return FileResult(path, "error", message=str(exc))
+        return FileResult(path, "error", settings.level, message=str(exc))
     result.diagnostics = diagnostics
     result.sources = {d.cell: nb.cells[d.cell - 1].source for d in diagnostics if d.cell and d.path == nb.path}
     result.file_lines = file_lines(diagnostics, nb.path)
@@ -136,6 +146,7 @@ def _fix(nb, rules, settings, diagnostics, result: FileResult, write: bool, show
         if not applied:
             break
         result.fixed += len(applied)
+        result.applied += [f.message for f in applied]
         appends += [a for f in applied for a in f.appends]
         text = JsonMap(nb.text).replace_sources(sources)
         nb = parse(text.encode("utf-8"), nb.path)

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from nblint.config import Settings
+from nblint.config import Settings, SettingsFinder
 from nblint.diagnostics import Diagnostic
 from nblint.engine import FileResult, lint_path
 
@@ -23,7 +23,6 @@ class LintRun:
     """Every file's result, in the order the paths named them."""
 
     results: list[FileResult]
-    settings: Settings
 
     @property
     def exit_code(self) -> int:
@@ -35,35 +34,46 @@ class LintRun:
 
 def lint_paths(
     paths: Iterable[str],
-    settings: Settings,
+    settings: Settings | SettingsFinder,
     *,
     fix: bool = False,
     diff: bool = False,
     unsafe: bool = False,
     jobs: int | None = None,
+    force_exclude: bool = False,
 ) -> LintRun:
-    """Lint every notebook below `paths` (files or folders); missing paths become error results."""
-    files, results = discover(paths, settings)
-    results += _lint_all(files, settings, fix, diff, unsafe, jobs)
-    order = {p: i for i, p in enumerate([*files, *(r.path for r in results if r.path not in files)])}
+    """Lint every notebook below `paths` (files or folders); missing paths become error results.
+
+    `settings` is one Settings for every file, or a SettingsFinder that gives each file the nearest
+    config above it. `force_exclude` applies `exclude` to files named directly too (for pre-commit).
+    Raises ConfigError when a config that applies is invalid.
+    """
+    settings_for = settings.for_path if isinstance(settings, SettingsFinder) else lambda _path: settings
+    files, results = discover(paths, settings_for, force_exclude)
+    results += _lint_all(files, fix, diff, unsafe, jobs)
+    names = [path for path, _ in files]
+    order = {p: i for i, p in enumerate([*names, *(r.path for r in results if r.path not in names)])}
     results.sort(key=lambda r: order.get(r.path, 0))
     dedupe_file_findings(results)
-    return LintRun(results, settings)
+    return LintRun(results)
 
 
-def _lint_all(files: list[str], settings: Settings, fix: bool, diff: bool, unsafe: bool, jobs: int | None):
+def _lint_one(job: tuple[str, Settings], fix: bool, diff: bool, unsafe: bool) -> FileResult:
+    path, settings = job
+    return lint_path(path, settings, fix, diff, unsafe)
+
+
+def _lint_all(files: list[tuple[str, Settings]], fix: bool, diff: bool, unsafe: bool, jobs: int | None):
     workers = min(jobs or os.cpu_count() or 1, len(files))
     if workers <= 1 or len(files) < PARALLEL_FROM:
-        return [lint_path(f, settings, fix, diff, unsafe) for f in files]
+        return [_lint_one(job, fix, diff, unsafe) for job in files]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from functools import partial
 
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        return list(
-            pool.map(partial(lint_path, settings=settings, fix=fix, diff=diff, unsafe=unsafe), files, chunksize=4)
-        )
+        return list(pool.map(partial(_lint_one, fix=fix, diff=diff, unsafe=unsafe), files, chunksize=4))
 
 
 def dedupe_file_findings(results: list[FileResult]) -> None:
@@ -103,22 +113,76 @@ def _file_key(d: Diagnostic) -> tuple:
     return (d.path, d.code, d.line, d.column, d.message)
 
 
-def discover(paths: Iterable[str], settings: Settings) -> tuple[list[str], list[FileResult]]:
-    """Expand folders into notebooks; missing paths become error results."""
-    files: list[str] = []
+def discover(
+    paths: Iterable[str], settings_for: Callable[[str], Settings], force_exclude: bool = False
+) -> tuple[list[tuple[str, Settings]], list[FileResult]]:
+    """Expand folders into notebooks, each with its settings; a requirement file named directly stands for
+    the notebooks that read it. Missing paths become error results; an invalid config raises ConfigError."""
+    files: list[tuple[str, Settings]] = []
     errors: list[FileResult] = []
     for raw in paths:
         path = Path(raw)
+        settings = settings_for(raw)
         if path.is_dir():
-            for folder, dirs, names in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not settings.excluded(Path(folder, d, "x")))
-                files.extend(
-                    str(Path(folder, n))
-                    for n in sorted(names)
-                    if n.endswith(".ipynb") and not settings.excluded(Path(folder, n))
-                )
-        elif path.exists():
-            files.append(str(path))
+            files += [(notebook, settings_for(notebook)) for notebook in _notebooks_below(path, settings_for)]
+        elif not path.exists():
+            errors.append(FileResult(raw, "error", message=f"{path}: no such file or folder"))
+        elif force_exclude and settings.excluded(path):
+            continue
+        elif path.suffix != ".ipynb" and is_requirement_file(path):
+            readers = _notebooks_reading(path, settings_for)
+            if not readers:
+                errors.append(FileResult(raw, "skipped", message=f"{path}: no notebook in its project reads it"))
+            files += [(notebook, settings_for(notebook)) for notebook in readers]
         else:
-            errors.append(FileResult(str(path), "error", message=f"{path}: no such file or folder"))
-    return files, errors
+            files.append((raw, settings))
+    unique = list(dict((p, s) for p, s in files).items())  # a notebook named twice is linted once
+    return unique, errors
+
+
+def _notebooks_below(folder: Path, settings_for: Callable[[str], Settings]) -> Iterator[str]:
+    for parent, dirs, names in os.walk(folder):
+        excluded = settings_for(parent).excluded
+        dirs[:] = sorted(d for d in dirs if not excluded(Path(parent, d, "x")))
+        yield from (
+            str(Path(parent, n)) for n in sorted(names) if n.endswith(".ipynb") and not excluded(Path(parent, n))
+        )
+
+
+def is_requirement_file(path: Path) -> bool:
+    """requirements*.txt / constraints*.txt / *.in, pylock.toml and pyproject.toml."""
+    name = path.name
+    if name in ("pylock.toml", "pyproject.toml"):
+        return True
+    return name.startswith(("requirements", "constraints")) and path.suffix in (".txt", ".in")
+
+
+def _notebooks_reading(path: Path, settings_for: Callable[[str], Settings]) -> list[str]:
+    """The notebooks of the file's project whose environment reads it (directly or through -r/-c)."""
+    from nblint.environment import discover as discover_environment
+    from nblint.environment import display_path, project_root
+
+    target = path.resolve()
+    readers = []
+    for notebook in _notebooks_below(project_root(path.parent), settings_for):
+        environment = discover_environment(notebook, settings_for(notebook))
+        read = {Path(f).resolve() for f in environment.requirements.files}
+        read |= {Path(s.path).resolve() for s in environment.sources}
+        if target in read:
+            readers.append(display_path(Path(notebook)))
+    return readers
+
+
+def watched_files(paths: Iterable[str]) -> dict[str, float]:
+    """Modification times of the notebooks and requirement files below `paths`, for --watch."""
+    seen: dict[str, float] = {}
+    for raw in paths:
+        path = Path(raw)
+        candidates = path.rglob("*") if path.is_dir() else [path]
+        for candidate in candidates:
+            if candidate.suffix == ".ipynb" or is_requirement_file(candidate) or candidate.name == "nblint.toml":
+                try:
+                    seen[str(candidate)] = candidate.stat().st_mtime_ns
+                except OSError:
+                    continue
+    return seen
