@@ -438,7 +438,7 @@ def _environment(notebook: Path, requirements_file: Path | None):
     from dataclasses import replace
 
     from nblint.config import ConfigError, load_settings
-    from nblint.environment import discover
+    from nblint.environment.sources import discover
 
     if not notebook.is_file():
         _fail(f"{notebook}: no such notebook")
@@ -511,7 +511,7 @@ def env_dockerfile(notebook, requirements_file, base_image, target, output) -> N
     notebook has no requirements or `prefer-dockerfile` is set. Build it with the
     project root as context, e.g. `buildah bud -f Dockerfile .`.
     """
-    from nblint.dockerfile import DockerfileError, plan
+    from nblint.environment.dockerfile import DockerfileError, plan
 
     environment = _environment(notebook, requirements_file)
     try:
@@ -588,7 +588,7 @@ def cluster_submit(ctx, job_file: Path, namespace: str | None, wait: bool, check
         specs = load_jobs(job_file)
     except SpecError as exc:
         _fail(str(exc))
-    from nblint.dockerfile import DockerfileError
+    from nblint.environment.dockerfile import DockerfileError
     from nblint.operator_bridge.driver import reconcile_many
     from nblint.operator_bridge.plan import BuildPlan, make_plan
 
