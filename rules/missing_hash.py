@@ -53,14 +53,9 @@ class MissingHash(Rule):
             if req.good_hashes:
                 continue
             if not req.is_hashable:
-                yield file_finding(
-                    req.location, f"`{req.display_name}` is editable or a folder and cannot be hashed; build a wheel"
-                )
+                problem = "is editable or a folder and cannot be hashed; build a wheel"
             elif req.hashes:
-                yield file_finding(
-                    req.location, f"`{req.display_name}` has only md5/sha1 hashes; pip needs sha256, sha384 or sha512"
-                )
+                problem = "has only md5/sha1 hashes; pip needs sha256, sha384 or sha512"
             else:
-                yield file_finding(
-                    req.location, f"`{req.display_name}` has no hash, but hash-checking is on for this set"
-                )
+                problem = "has no hash, but hash-checking is on for this set"
+            yield file_finding(req.location, f"`{req.display_name}` {problem}")
