@@ -8,8 +8,6 @@ from nblint.analysis import Analysis
 from nblint.diagnostics import Finding, Related, file_finding
 from nblint.rule import Rule, example
 
-_LAYERED = "-r base.txt\npandas==2.2.2\n"  # a notebook's file on top of a shared base
-
 
 class ConflictingRequirement(Rule):
     code = "NB604"
@@ -37,7 +35,8 @@ class ConflictingRequirement(Rule):
         example("import numpy",
                 files={"requirements.txt": 'numpy==1.26.4 ; python_version < "3.12"\n'
                                            'numpy==2.1.0 ; python_version >= "3.12"\n'}),
-        example("import pandas", files={"requirements.txt": _LAYERED, "base.txt": "pandas==2.2.2\n"}),
+        example("import pandas",
+                files={"requirements.txt": "-r base.txt\npandas==2.2.2\n", "base.txt": "pandas==2.2.2\n"}),
         example("import numpy", files={"requirements.txt": "numpy==1.26.4\nnumpy>=1.20\n"}),
     )  # fmt: skip
 

@@ -8,8 +8,6 @@ from nblint.analysis import Analysis
 from nblint.diagnostics import Finding, file_finding
 from nblint.rule import Rule, example
 
-_LAYERED = "-r base.txt\npandas==2.2.2\n"  # a notebook's file on top of a shared base
-
 
 class DuplicateRequirement(Rule):
     code = "NB605"
@@ -25,7 +23,8 @@ class DuplicateRequirement(Rule):
                 at=(("requirements.txt", 3),)),
         example("import pandas", files={"requirements.txt": "pandas[excel]==2.2.2\npandas[parquet]==2.2.2\n"},
                 at=(("requirements.txt", 2),)),
-        example("import pandas", files={"requirements.txt": _LAYERED, "base.txt": "pandas==2.2.2\n"},
+        example("import pandas",
+                files={"requirements.txt": "-r base.txt\npandas==2.2.2\n", "base.txt": "pandas==2.2.2\n"},
                 at=(("requirements.txt", 2),)),
     )  # fmt: skip
     good = (example("import pandas", files={"requirements.txt": "pandas==2.2.2\nnumpy==1.26.4\n"}),)
