@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from nblint.dockerfile import IPYKERNEL_PIN
+from nblint.environment.dockerfile import IPYKERNEL_PIN
 from nblint.paths import cache_root
 
 MARKER = "nblint-env.json"
@@ -29,7 +29,7 @@ class EnvBuildError(Exception):
 def python_for_notebook(notebook: str) -> str:
     """The interpreter of the cached environment for this notebook's requirements (built if needed)."""
     from nblint.config import load_settings
-    from nblint.environment import discover
+    from nblint.environment.sources import discover
 
     env = discover(notebook, load_settings(Path(notebook)))
     files = [f for f in env.requirements.files if Path(f).suffix == ".txt" or Path(f).name.startswith("req")]

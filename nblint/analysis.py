@@ -109,7 +109,7 @@ class Analysis:
     @property
     def environment(self):
         """The notebook's declared environment (requirement sources, merged set, Dockerfile)."""
-        from nblint.environment import discover
+        from nblint.environment.sources import discover
 
         return self.memo("environment", lambda nb: discover(nb.notebook.path, nb.settings))
 

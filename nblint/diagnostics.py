@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from pathlib import Path
 
 
 class Severity(IntEnum):
@@ -31,6 +32,26 @@ class Span:
     column: int
     end_line: int
     end_column: int
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a file other than the notebook (a requirements line): 1-based, end column exclusive."""
+
+    path: str
+    line: int
+    column: int = 1
+    end_column: int | None = None
+
+    @property
+    def span(self) -> Span:
+        """The place as a one-line span, at least one character wide."""
+        return Span(self.line, self.column, self.line, max(self.end_column or 0, self.column + 1))
+
+    @property
+    def short(self) -> str:
+        """`requirements.txt:3`, for pointing at another place in a message."""
+        return f"{Path(self.path).name}:{self.line}"
 
 
 @dataclass(frozen=True)
@@ -82,6 +103,11 @@ class Finding:
     fix: Fix | None = None
     related: tuple[Related, ...] = ()
     path: str | None = None
+
+
+def file_finding(location: Location, message: str, **kwargs) -> Finding:
+    """A finding in a file other than the notebook, at `location`."""
+    return Finding(message, None, location.span, path=location.path, **kwargs)
 
 
 @dataclass(frozen=True)

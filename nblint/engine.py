@@ -122,7 +122,7 @@ def lint_path(
     result.sources = {d.cell: nb.cells[d.cell - 1].source for d in diagnostics if d.cell and d.path == nb.path}
     result.file_lines = file_lines(diagnostics, nb.path)
     if result.file_lines:
-        from nblint.environment import discover as discover_environment
+        from nblint.environment.sources import discover as discover_environment
 
         result.env_files = tuple(discover_environment(nb.path, settings).requirements.files)
     result.status = "failed" if any(levels.fails(d.severity, settings.level) for d in diagnostics) else "passed"

@@ -159,8 +159,8 @@ def is_requirement_file(path: Path) -> bool:
 
 def _notebooks_reading(path: Path, settings_for: Callable[[str], Settings]) -> list[str]:
     """The notebooks of the file's project whose environment reads it (directly or through -r/-c)."""
-    from nblint.environment import discover as discover_environment
-    from nblint.environment import display_path, project_root
+    from nblint.environment.sources import discover as discover_environment
+    from nblint.environment.sources import display_path, project_root
 
     target = path.resolve()
     readers = []

@@ -28,8 +28,8 @@ class BuildPlan:
 def make_plan(spec: JobSpec, checkout: Path) -> BuildPlan:
     """Plan the build for a job whose repository is checked out at `checkout` (same ref as the job)."""
     from nblint.config import Settings
-    from nblint.dockerfile import plan
-    from nblint.environment import discover
+    from nblint.environment.dockerfile import plan
+    from nblint.environment.sources import discover
 
     settings = Settings(
         requirements_file=str(checkout / spec.build.requirements_file) if spec.build.requirements_file else None,

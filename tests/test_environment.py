@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import SCHEMAS, make_project, run_nblint
 
 from nblint.config import Settings
-from nblint.environment import discover
+from nblint.environment.sources import discover
 
 
 def test_auto_discovery_merges_nearest_first_up_to_the_root(tmp_path, write_nb):

@@ -68,7 +68,7 @@ def cluster_submit(ctx, job_file: Path, namespace: str | None, wait: bool, check
         specs = load_jobs(job_file)
     except SpecError as exc:
         fail(str(exc))
-    from nblint.dockerfile import DockerfileError
+    from nblint.environment.dockerfile import DockerfileError
     from nblint.operator_bridge.driver import reconcile_many
     from nblint.operator_bridge.plan import BuildPlan, make_plan
 

@@ -26,7 +26,7 @@ def _environment(notebook: Path, requirements_file: Path | None):
     from dataclasses import replace
 
     from nblint.config import ConfigError, load_settings
-    from nblint.environment import discover
+    from nblint.environment.sources import discover
 
     if not notebook.is_file():
         fail(f"{notebook}: no such notebook")
@@ -99,7 +99,7 @@ def env_dockerfile(notebook, requirements_file, base_image, target, output) -> N
     notebook has no requirements or `prefer-dockerfile` is set. Build it with the
     project root as context, e.g. `buildah bud -f Dockerfile .`.
     """
-    from nblint.dockerfile import DockerfileError, plan
+    from nblint.environment.dockerfile import DockerfileError, plan
 
     environment = _environment(notebook, requirements_file)
     try:

@@ -1,4 +1,4 @@
-"""Which distribution provides an import, without needing it installed.
+"""Import names and distributions: which distribution provides an import, without needing it installed.
 
 A maintained table covers the common cases where the import name and the
 distribution name differ; otherwise the names match after PEP 503
@@ -9,8 +9,9 @@ last and lazily: it scans site-packages and costs tens of milliseconds.
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
-from nblint.reqfile import normalize
+from nblint.environment.requirement import normalize
 
 # import name -> distributions that provide it (normalised names)
 IMPORT_TO_DISTS: dict[str, tuple[str, ...]] = {
@@ -115,6 +116,24 @@ def imports_for_dist(dist: str) -> set[str]:
     names = {module for module, dists in IMPORT_TO_DISTS.items() if dist in dists}
     names.add(dist.replace("-", "_"))
     names |= {module for module, dists in _installed().items() if dist in {normalize(d) for d in dists}}
+    return names
+
+
+def local_modules(*folders: Path) -> set[str]:
+    """Modules and packages in these folders (and their `src/`): importable without a distribution."""
+    names = set()
+    for folder in folders:
+        try:
+            entries = list(folder.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.suffix == ".py":
+                names.add(entry.stem)
+            elif entry.is_dir() and not entry.name.startswith("."):
+                names.add(entry.name)
+        if (folder / "src").is_dir():
+            names |= {e.name for e in (folder / "src").iterdir() if e.is_dir()}
     return names
 
 

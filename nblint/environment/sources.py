@@ -14,12 +14,14 @@ unless `prefer-dockerfile` is set, mirroring the job spec's `preferDockerfile`.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from nblint.reqfile import Location, Problem, Requirement, RequirementSet, normalize, parse_file, parse_text
+from nblint.environment.lockfiles import has_dependencies, read_pylock, read_pyproject
+from nblint.environment.pip_file import parse_file
+from nblint.environment.requirement import RequirementSet, normalize
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,22 @@ class Environment:
 
     def declared_names(self) -> set[str]:
         return {r.name for r in self.requirements.requirements if r.name}
+
+    def declared_among(self, specs: Iterable[str]) -> list[str]:
+        """The project names, as written, of those PEP 508 specs that the requirements already declare."""
+        from packaging.requirements import InvalidRequirement
+        from packaging.requirements import Requirement as Pep508
+
+        declared = self.declared_names()
+        found = []
+        for spec in specs:
+            try:
+                name = Pep508(spec).name
+            except InvalidRequirement:
+                continue
+            if normalize(name) in declared:
+                found.append(name)
+        return found
 
 
 def project_root(start: Path) -> Path:
@@ -85,7 +103,7 @@ def discover(notebook: str, settings=None) -> Environment:
                 break
         if (root / "pylock.toml").is_file():
             env.sources.append(Source(display_path(root / "pylock.toml"), "pylock", "pylock.toml at the project root"))
-        if (root / "pyproject.toml").is_file() and _has_dependencies(root / "pyproject.toml"):
+        if (root / "pyproject.toml").is_file() and has_dependencies(root / "pyproject.toml"):
             env.sources.append(
                 Source(display_path(root / "pyproject.toml"), "pyproject", "[project] dependencies at the root")
             )
@@ -111,69 +129,5 @@ def _read_cached(path: str, kind: str, _mtime: int) -> RequirementSet:
     if kind == "requirements":
         return parse_file(path)
     if kind == "pylock":
-        return _read_pylock(path)
-    return _read_pyproject(path)
-
-
-def _toml(path: str) -> tuple[dict, str, Problem | None]:
-    import tomllib
-
-    text = Path(path).read_text(encoding="utf-8-sig", errors="replace")
-    try:
-        return tomllib.loads(text), text, None
-    except tomllib.TOMLDecodeError as exc:
-        return {}, text, Problem(f"invalid TOML: {exc}", Location(path, 1))
-
-
-def _line_of(text: str, needle: str) -> int:
-    index = text.find(needle)
-    return text.count("\n", 0, index) + 1 if index >= 0 else 1
-
-
-def _has_dependencies(path: Path) -> bool:
-    data, _, _ = _toml(str(path))
-    return bool(data.get("project", {}).get("dependencies"))
-
-
-def _read_pyproject(path: str) -> RequirementSet:
-    data, text, problem = _toml(path)
-    result = RequirementSet(files=[path], problems=[problem] if problem else [])
-    for dep in data.get("project", {}).get("dependencies", []) or []:
-        line = _line_of(text, f'"{dep}"') if f'"{dep}"' in text else _line_of(text, f"'{dep}'")
-        parsed = parse_text(str(dep), path)
-        for req in parsed.requirements:
-            result.requirements.append(_relocate(req, Location(path, line, 1, len(str(dep)) + 3)))
-        result.problems += [Problem(p.message, Location(path, line)) for p in parsed.problems]
-    return result
-
-
-def _read_pylock(path: str) -> RequirementSet:
-    """PEP 751: every package is pinned by version, with hashes on its wheels and sdist."""
-    data, text, problem = _toml(path)
-    result = RequirementSet(files=[path], problems=[problem] if problem else [])
-    for package in data.get("packages", []) or []:
-        name, version = package.get("name"), package.get("version")
-        if not name:
-            continue
-        hashes = []
-        for artifact in [*(package.get("wheels") or []), package.get("sdist") or {}]:
-            hashes += [f"{alg}:{digest}" for alg, digest in (artifact.get("hashes") or {}).items()]
-        line = _line_of(text, re.sub(r"\s+", " ", f'name = "{name}"'))
-        result.requirements.append(
-            Requirement(
-                f"{name}=={version}" if version else name,
-                Location(path, line, 1, len(name) + 10),
-                normalize(name),
-                name,
-                specifier=f"=={version}" if version else "",
-                marker=package.get("marker"),
-                hashes=tuple(hashes),
-            )
-        )
-    return result
-
-
-def _relocate(req: Requirement, location: Location) -> Requirement:
-    from dataclasses import replace
-
-    return replace(req, location=location)
+        return read_pylock(path)
+    return read_pyproject(path)

@@ -1,4 +1,4 @@
-"""Requirement files read the way pip reads them.
+"""pip requirements files, read the way pip reads them.
 
 The steps follow pip's own `req_file.py`: join backslash continuations first
 (a comment line ends a continuation), then strip comments, expand `${VAR}`
@@ -13,14 +13,15 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
+
+from nblint.diagnostics import Location
+from nblint.environment.requirement import URL_SCHEME, GlobalOption, Problem, Requirement, RequirementSet, normalize
 
 _COMMENT = re.compile(r"(^|\s+)#.*$")
 _ENV_VAR = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)\}")
-_SCHEME = re.compile(r"^(?:git|hg|svn|bzr)\+|^[a-z][a-z0-9+.-]*://", re.I)
 _ARCHIVE = re.compile(r"\.(?:whl|tar\.gz|tgz|zip|tar\.bz2)$", re.I)
-GOOD_HASHES = ("sha256", "sha384", "sha512")
 
 # Options pip accepts on a line of its own; `--hash` and `--config-settings` belong to a requirement.
 _GLOBAL_WITH_VALUE = {
@@ -30,92 +31,6 @@ _GLOBAL_WITH_VALUE = {
 }  # fmt: skip
 _GLOBAL_FLAGS = {"--no-index", "--require-hashes", "--pre", "--prefer-binary"}
 _PER_REQUIREMENT = {"--hash", "--config-settings", "--global-option", "--install-option"}
-
-
-@dataclass(frozen=True)
-class Location:
-    path: str
-    line: int
-    column: int = 1
-    end_column: int = 1
-
-
-@dataclass(frozen=True)
-class Requirement:
-    text: str  # the requirement as written (options stripped)
-    location: Location
-    name: str | None  # PEP 503 normalised; None when pip could not know it (a bare URL or path)
-    display_name: str
-    specifier: str = ""
-    extras: tuple[str, ...] = ()
-    marker: str | None = None
-    url: str | None = None
-    editable: bool = False
-    hashes: tuple[str, ...] = ()  # "sha256:..."
-    constraint: bool = False  # from a -c file
-    via: tuple[str, ...] = ()  # pip-compile's `# via` annotation: what pulled this requirement in
-
-    @property
-    def kind(self) -> str:
-        if self.url is None:
-            return "named"
-        if _SCHEME.match(self.url) and self.url.split("+", 1)[0].lower() in {"git", "hg", "svn", "bzr"}:
-            return "vcs"
-        if "://" in self.url and not self.url.lower().startswith("file:"):
-            return "url"
-        return "path"
-
-    @property
-    def pinned_version(self) -> str | None:
-        """The version of an exact `==X` or `===X` pin (no wildcard), else None."""
-        parts = [p.strip() for p in self.specifier.split(",") if p.strip()]
-        if len(parts) == 1:
-            match = re.fullmatch(r"(===?)\s*([^*\s]+)", parts[0])
-            if match:
-                return match.group(2)
-        return None
-
-    @property
-    def good_hashes(self) -> tuple[str, ...]:
-        return tuple(h for h in self.hashes if h.split(":", 1)[0].lower() in GOOD_HASHES)
-
-
-@dataclass(frozen=True)
-class GlobalOption:
-    name: str  # canonical long name, e.g. "--index-url"
-    value: str | None
-    location: Location
-
-
-@dataclass(frozen=True)
-class Problem:
-    message: str
-    location: Location
-
-
-@dataclass
-class RequirementSet:
-    requirements: list[Requirement] = field(default_factory=list)
-    constraints: list[Requirement] = field(default_factory=list)
-    options: list[GlobalOption] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-
-    def extend(self, other: RequirementSet) -> None:
-        self.requirements += other.requirements
-        self.constraints += other.constraints
-        self.options += other.options
-        self.problems += other.problems
-        self.files += [f for f in other.files if f not in self.files]
-
-    @property
-    def require_hashes(self) -> bool:
-        return any(o.name == "--require-hashes" for o in self.options)
-
-
-def normalize(name: str) -> str:
-    """PEP 503: `Scikit_Learn` and `scikit-learn` are the same project."""
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def parse_file(path: str | Path, constraint: bool = False, _stack: tuple[Path, ...] = ()) -> RequirementSet:
@@ -134,8 +49,6 @@ def parse_file(path: str | Path, constraint: bool = False, _stack: tuple[Path, .
         _parse_line(line, Location(str(path), line_number, 1, len(line) + 1), constraint, result, (*_stack, path))
     via = _via_annotations(text)
     if via:
-        from dataclasses import replace
-
         result.requirements = [
             replace(r, via=via[r.location.line]) if r.location.path == str(path) and r.location.line in via else r
             for r in result.requirements
@@ -301,7 +214,7 @@ def _requirement(text: str, where: Location, constraint: bool, editable: bool, h
 
     spec_text, marker = text, None
     bare = " @ " not in text and (
-        _SCHEME.match(text) or text.startswith((".", "/", "~")) or _ARCHIVE.search(text.split(";")[0].strip())
+        URL_SCHEME.match(text) or text.startswith((".", "/", "~")) or _ARCHIVE.search(text.split(";")[0].strip())
     )
     if bare:
         # A URL or path: pip splits an environment marker off at "; ".

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from nblint.reqfile import normalize, parse_file
+from nblint.environment.pip_file import parse_file, parse_text
+from nblint.environment.requirement import normalize
 
 HASH = "sha256:" + "ab" * 32
 
@@ -136,8 +137,6 @@ def test_pep503_normalisation():
 
 
 def test_pinned_version():
-    from nblint.reqfile import parse_text
-
     specs = ["a==1.0", "b===1.0", "c==1.*", "d>=1", "e==1.0,<2", "f"]
     pins = [r.pinned_version for r in parse_text("\n".join(specs), "r.txt").requirements]
     assert pins == ["1.0", "1.0", None, None, None, None]
