@@ -1,9 +1,14 @@
-"""The rule catalogue, one module per family."""
+"""The rule catalogue, one module per rule, named for it."""
 
-from .assertions import IneffectiveAssertion, MissingAssertion
-from .errors import ErrorOutputSaved, ExitCodeMasking, NoneOnError, SwallowedException, SyntaxErrorRule
-from .hygiene import AbsolutePath, HiddenState, MissingTypeHints, UnknownSuppression, WarningsSuppressed
-from .io import UncheckedIO
+from .absolute_path import AbsolutePath
+from .error_output_saved import ErrorOutputSaved
+from .exit_code_masking import ExitCodeMasking
+from .hardcoded_secret import HardcodedSecret
+from .hidden_state import HiddenState
+from .ineffective_assertion import IneffectiveAssertion
+from .missing_assertion import MissingAssertion
+from .missing_type_hints import MissingTypeHints
+from .none_on_error import NoneOnError
 from .requirements import (
     ConflictingRequirement,
     DuplicateRequirement,
@@ -15,7 +20,11 @@ from .requirements import (
     UnpinnedRequirement,
     UnusedRequirement,
 )
-from .security import HardcodedSecret
+from .swallowed_exception import SwallowedException
+from .syntax_error import SyntaxErrorRule
+from .unchecked_io import UncheckedIO
+from .unknown_suppression import UnknownSuppression
+from .warnings_suppressed import WarningsSuppressed
 
 RULES = (
     SyntaxErrorRule,

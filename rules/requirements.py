@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from nblint.analysis import Analysis, CodeCell
+from nblint.analysis.cells import CodeCell
+from nblint.analysis.notebook import Analysis
 from nblint.diagnostics import Append, Edit, Finding, Fix, Related, Span
 from nblint.rule import Rule, example
 

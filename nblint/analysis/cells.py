@@ -1,15 +1,15 @@
-"""A notebook ready for rules: every code cell transformed, parsed once, with helpers
+"""A code cell ready for rules: transformed, parsed once (cached by content), with helpers
 that turn AST positions into cell spans."""
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from functools import cached_property, lru_cache
 
+from nblint.analysis.magics import Transformed, transform
 from nblint.diagnostics import Span
-from nblint.magics import Transformed, transform
-from nblint.notebook import Cell, Notebook
+from nblint.notebook import Cell
 
 _FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 
@@ -58,7 +58,7 @@ class CodeCell:
                 parents[child] = node
         return parents
 
-    def ancestors(self, node: ast.AST):
+    def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
         parent = self.parents.get(node)
         while parent is not None:
             yield parent
@@ -90,85 +90,3 @@ class CodeCell:
 
     def segment(self, node: ast.AST) -> str:
         return ast.get_source_segment(self.transformed.python, node) or ""
-
-
-@dataclass
-class Analysis:
-    notebook: Notebook
-    settings: object | None = None  # nblint.config.Settings; None means the defaults
-    _memo: dict = field(default_factory=dict, repr=False)
-
-    @property
-    def level(self) -> str:
-        return getattr(self.settings, "level", "development")
-
-    @property
-    def environment(self):
-        """The notebook's declared environment (requirement sources, merged set, Dockerfile)."""
-        from nblint.environment import discover
-
-        return self.memo("environment", lambda nb: discover(nb.notebook.path, nb.settings))
-
-    def memo(self, key: str, compute):
-        """Compute something once per notebook, for rules that share an analysis (data flow)."""
-        if key not in self._memo:
-            self._memo[key] = compute(self)
-        return self._memo[key]
-
-    @cached_property
-    def code_cells(self) -> list[CodeCell]:
-        return [CodeCell(c) for c in self.notebook.cells if c.is_code]
-
-    @property
-    def python_cells(self) -> list[CodeCell]:
-        """Code cells that parsed as Python."""
-        return [c for c in self.code_cells if c.tree is not None]
-
-    @cached_property
-    def symbols(self):
-        from nblint.symbols import NotebookSymbols
-
-        return NotebookSymbols(self.python_cells)
-
-    @cached_property
-    def aliases(self) -> dict[str, str]:
-        return import_aliases(self.python_cells)
-
-    def qualified(self, node: ast.AST) -> str | None:
-        """The imported name an expression refers to: `np.seterr` -> `numpy.seterr`."""
-        name = dotted(node)
-        if name is None:
-            return None
-        head, _, rest = name.partition(".")
-        base = self.aliases.get(head, head)
-        return f"{base}.{rest}" if rest else base
-
-
-def dotted(node: ast.AST) -> str | None:
-    """`a.b.c` for a Name/Attribute chain, else None."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
-
-
-def import_aliases(cells: list[CodeCell]) -> dict[str, str]:
-    """Local name -> what it was imported as, across the notebook (`np` -> `numpy`)."""
-    aliases: dict[str, str] = {}
-    for cell in cells:
-        for node in cell.nodes:
-            if isinstance(node, ast.Import):
-                for a in node.names:
-                    if a.asname:
-                        aliases[a.asname] = a.name
-                    else:
-                        root = a.name.split(".")[0]
-                        aliases.setdefault(root, root)
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                for a in node.names:
-                    aliases[a.asname or a.name] = f"{node.module}.{a.name}"
-    return aliases
