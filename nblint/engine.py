@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nblint import levels
-from nblint.analysis import Analysis
+from nblint.analysis.notebook import Analysis
 from nblint.config import Settings
 from nblint.diagnostics import Diagnostic, Finding, Severity
 from nblint.notebook import Notebook, NotebookError, load, parse
-from nblint.registry import all_rules, matches
+from nblint.registry import all_rules, matches, rule_names
 from nblint.rule import Rule
 from nblint.suppressions import Suppressions, file_line_suppressed
 
@@ -48,7 +48,7 @@ def active_rules(settings: Settings, path: str) -> list[tuple[Rule, Severity]]:
 
 
 def check_notebook(nb: Notebook, rules: Iterable[tuple[Rule, Severity]], settings=None) -> list[Diagnostic]:
-    analysis = Analysis(nb, settings)
+    analysis = Analysis(nb, settings, rule_names())
     suppressions = Suppressions(nb.cells)
     found = []
     for rule, severity in rules:

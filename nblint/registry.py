@@ -14,6 +14,12 @@ def all_rules() -> tuple[Rule, ...]:
     return tuple(cls() for cls in RULES)
 
 
+@cache
+def rule_names() -> frozenset[str]:
+    """Every name and code a `disable=` comment may use (besides `all`)."""
+    return frozenset(n for rule in all_rules() for n in (rule.name, rule.code))
+
+
 def find(name_or_code: str) -> Rule | None:
     key = name_or_code.strip()
     for rule in all_rules():

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from nblint.analysis import Analysis, CodeCell
+from nblint.analysis.cells import CodeCell
+from nblint.analysis.notebook import Analysis
 from nblint.diagnostics import Finding
 from nblint.notebook import Cell, Notebook
 

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
+from nblint import directives
 from nblint.notebook import Cell
-
-DIRECTIVE = re.compile(r"#\s*nblint:\s*disable\s*=\s*([\w\-]+(?:\s*,\s*[\w\-]+)*)")
-
-
-def _names(text: str) -> set[str]:
-    return {n.strip() for n in text.split(",") if n.strip()}
 
 
 class Suppressions:
@@ -29,13 +23,12 @@ class Suppressions:
                 continue
             lines = cell.source.split("\n")
             for lineno, line in enumerate(lines, start=1):
-                match = DIRECTIVE.search(line)
-                if match:
-                    self._line[(cell.number, lineno)] = _names(match.group(1))
-            first = next((ln for ln in lines if ln.strip()), "")
-            match = DIRECTIVE.match(first.strip())
-            if match:
-                disabled |= _names(match.group(1))
+                directive = directives.first(line, "disable", lineno)
+                if directive:
+                    self._line[(cell.number, lineno)] = set(directive.names)
+            first = directives.first(next((ln for ln in lines if ln.strip()), ""), "disable")
+            if first and first.standalone:
+                disabled |= set(first.names)
             if disabled:
                 self._cell[cell.number] = {str(n) for n in disabled}
 
@@ -62,6 +55,5 @@ def file_line_suppressed(path: str, line: int, names: tuple[str, str]) -> bool:
     lines = read_lines(path)
     if not 1 <= line <= len(lines) or "nblint" not in lines[line - 1]:
         return False
-    match = DIRECTIVE.search(lines[line - 1])
-    silenced = _names(match.group(1)) if match else set()
-    return "all" in silenced or any(n in silenced for n in names)
+    directive = directives.first(lines[line - 1], "disable", line)
+    return directive is not None and directive.covers(names)

@@ -6,7 +6,8 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-from nblint.analysis import Analysis, CodeCell
+from nblint.analysis.cells import CodeCell
+from nblint.analysis.notebook import Analysis
 from nblint.diagnostics import Append, Edit, Finding, Fix, Span
 from nblint.environment.install_command import Install, parse_install
 from nblint.rule import Rule, example

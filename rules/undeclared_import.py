@@ -6,9 +6,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from nblint.analysis import Analysis
+from nblint.analysis.notebook import Analysis
 from nblint.diagnostics import Finding
-from nblint.notebook_imports import extends_sys_path, imported_modules
 from nblint.rule import Rule, example
 
 
@@ -49,9 +48,12 @@ class UndeclaredImport(Rule):
         declared = env.declared_names()
         local = local_modules(Path(nb.notebook.path).resolve().parent, env.root)
         # With sys.path extended at run time, an unknown module is as likely a helper next to the notebook.
-        only_known = extends_sys_path(nb)
+        only_known = nb.extends_sys_path
         reported: set[str] = set()
-        for cell, node, module in imported_modules(nb):
+        for site in nb.imports:
+            if site.optional:
+                continue
+            cell, node, module = site.cell, site.node, site.module
             top = module.split(".")[0]
             if top in reported or top in sys.stdlib_module_names or top in local or top in KERNEL_PROVIDED:
                 continue

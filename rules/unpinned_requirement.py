@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from nblint.analysis import Analysis
+from nblint.analysis.notebook import Analysis
 from nblint.diagnostics import Finding, file_finding
 from nblint.rule import Rule, example
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from nblint.analysis import Analysis
+from nblint.analysis.notebook import Analysis
 from nblint.diagnostics import Finding, file_finding
-from nblint.notebook_imports import imported_modules
 from nblint.rule import Rule, example
 
 
@@ -45,7 +44,7 @@ class UnusedRequirement(Rule):
     def check(self, nb: Analysis) -> Iterator[Finding]:
         from nblint.environment.import_names import RUNTIME_ONLY, imports_for_dist
 
-        imported = {module.split(".")[0] for _, _, module in imported_modules(nb, optional=True)}
+        imported = {site.module.split(".")[0] for site in nb.imports}
         for req in nb.environment.requirements.requirements:
             if not req.name or req.name in RUNTIME_ONLY or req.is_tooling or req.kind == "path" or req.is_transitive:
                 continue

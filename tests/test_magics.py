@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ast
 
-from nblint.analysis import CodeCell
-from nblint.magics import transform
+from nblint.analysis.cells import CodeCell
+from nblint.analysis.magics import transform
 from nblint.notebook import Cell
 
 

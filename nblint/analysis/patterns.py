@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
-from nblint.analysis import Analysis, dotted
+from nblint.analysis.cells import CodeCell
+from nblint.analysis.imports import dotted
+from nblint.analysis.symbols import walk_scope
+from nblint.diagnostics import Span
 
-SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+if TYPE_CHECKING:
+    from nblint.analysis.notebook import Analysis
+
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print_exc"})
 EXIT_CALLS = frozenset({"sys.exit", "exit", "quit", "os._exit"})
-
-
-def walk_scope(node: ast.AST):
-    """Every node below `node` that runs in its scope (nested functions are not entered)."""
-    stack = list(ast.iter_child_nodes(node))
-    while stack:
-        child = stack.pop()
-        yield child
-        if not isinstance(child, SCOPES):
-            stack.extend(ast.iter_child_nodes(child))
 
 
 def call_name(nb: Analysis, call: ast.AST) -> str | None:
@@ -109,10 +105,8 @@ def terminates(stmts: list[ast.stmt]) -> bool:
     return False
 
 
-def first_line_span(cell, node: ast.stmt):
+def first_line_span(cell: CodeCell, node: ast.stmt) -> Span:
     """The span of a compound statement's header line, e.g. `except ValueError as exc:`."""
-    from nblint.diagnostics import Span
-
     start = cell.span(node)
     text = cell.lines[node.lineno - 1] if node.lineno <= len(cell.lines) else ""
     return Span(start.line, start.column, start.line, max(start.column + 1, len(text.rstrip()) + 1))

@@ -1,16 +1,16 @@
-"""Rules about input and output that can fail."""
+"""`unchecked-io` (NB301): a network call or file read whose failure goes unnoticed."""
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
 
-from nblint.analysis import Analysis, CodeCell
+from nblint.analysis.cells import CodeCell
+from nblint.analysis.notebook import Analysis
+from nblint.analysis.patterns import is_loud
+from nblint.analysis.symbols import walk_scope
 from nblint.diagnostics import Finding
 from nblint.rule import Rule, example
-
-from .dataflow import dataflow
-from .patterns import is_loud, walk_scope
 
 _HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "stream"})
 _HTTP_CLIENTS = ("requests", "httpx")
@@ -66,7 +66,7 @@ class UncheckedIO(Rule):
     )
 
     def check(self, nb: Analysis) -> Iterator[Finding]:
-        flow = dataflow(nb)
+        flow = nb.dataflow
         sessions = _session_names(nb)
         status_checked = _status_checked_names(nb) | flow.validated
         guarded = _existence_guarded(nb)

@@ -12,10 +12,14 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from nblint.analysis import Analysis, CodeCell
+from nblint.analysis.cells import CodeCell
+from nblint.analysis.patterns import is_loud
+from nblint.analysis.symbols import SCOPES, walk_scope
 
-from .patterns import SCOPES, is_loud, walk_scope
+if TYPE_CHECKING:
+    from nblint.analysis.notebook import Analysis
 
 LOADERS = frozenset(
     {
@@ -76,10 +80,6 @@ class DataFlow:
                     seen.add(parent)
                     stack.append(parent)
         return seen
-
-
-def dataflow(nb: Analysis) -> DataFlow:
-    return nb.memo("dataflow", _build)
 
 
 def call_kind(nb: Analysis, call: ast.Call, loaders: set[str] = frozenset()) -> tuple[str, str] | None:
@@ -143,7 +143,8 @@ def _value(stmt: ast.stmt) -> ast.AST | None:
     return None
 
 
-def _build(nb: Analysis) -> DataFlow:
+def build_dataflow(nb: Analysis) -> DataFlow:
+    """The notebook's data flow; read it as `Analysis.dataflow`, which builds it once."""
     flow = DataFlow()
     loaders, validating_functions = _user_functions(nb)
     seen: set[str] = set()

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import ast
 import builtins
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from nblint.analysis import CodeCell
+from nblint.analysis.cells import CodeCell
 
 # Names IPython puts in the user namespace.
 IPYTHON_NAMES = frozenset(
@@ -39,7 +40,8 @@ IPYTHON_NAMES = frozenset(
 )
 KNOWN = frozenset(dir(builtins)) | IPYTHON_NAMES
 
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+# Nodes that open a new function scope: code in them runs when called, not when the cell runs.
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
@@ -181,10 +183,10 @@ def _free_names(fn: ast.AST, enclosing: frozenset[str] = frozenset()) -> dict[st
     """Names a function reads that are neither its own locals nor an enclosing function's."""
     local = set(enclosing) | _local_names(fn)
     free: dict[str, ast.Name] = {}
-    for child in _walk_own_scope(fn):
+    for child in walk_scope(fn):
         if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load) and child.id not in local:
             free.setdefault(child.id, child)
-        elif isinstance(child, _SCOPES) and child is not fn:
+        elif isinstance(child, SCOPES) and child is not fn:
             for name, node in _free_names(child, frozenset(local)).items():
                 free.setdefault(name, node)
     return free
@@ -195,14 +197,14 @@ def _local_names(fn: ast.AST) -> set[str]:
     names = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
     names |= {a.arg for a in (args.vararg, args.kwarg) if a}
     declared_global: set[str] = set()
-    for child in _walk_own_scope(fn):
+    for child in walk_scope(fn):
         if isinstance(child, ast.Global):
             declared_global.update(child.names)
         elif isinstance(child, ast.Name) and not isinstance(child.ctx, ast.Load):
             names.add(child.id)
         elif isinstance(child, (ast.Import, ast.ImportFrom)):
             names |= {a.asname or a.name.split(".")[0] for a in child.names}
-        elif (isinstance(child, (*_SCOPES[:2], ast.ClassDef)) and child is not fn) or (
+        elif (isinstance(child, (*SCOPES[:2], ast.ClassDef)) and child is not fn) or (
             isinstance(child, ast.ExceptHandler) and child.name
         ):
             names.add(child.name)
@@ -214,11 +216,11 @@ def _local_names(fn: ast.AST) -> set[str]:
     return names - declared_global
 
 
-def _walk_own_scope(fn: ast.AST):
-    """Every node in a function, not descending into nested functions (which are yielded)."""
-    stack = list(ast.iter_child_nodes(fn))
+def walk_scope(node: ast.AST) -> Iterator[ast.AST]:
+    """Every node below `node` that runs in its scope: nested functions are yielded, not entered."""
+    stack = list(ast.iter_child_nodes(node))
     while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, _SCOPES):
-            stack.extend(ast.iter_child_nodes(node))
+        child = stack.pop()
+        yield child
+        if not isinstance(child, SCOPES):
+            stack.extend(ast.iter_child_nodes(child))

@@ -1,4 +1,4 @@
-"""Rules about secrets and credentials."""
+"""`hardcoded-secret` (NB501): a credential written into the notebook."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
-from nblint.analysis import Analysis, CodeCell, dotted
+from nblint.analysis.cells import CodeCell
+from nblint.analysis.imports import dotted
+from nblint.analysis.notebook import Analysis
 from nblint.diagnostics import Finding
 from nblint.rule import CellRule, example
 

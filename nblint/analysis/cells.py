@@ -1,0 +1,92 @@
+"""A code cell ready for rules: transformed, parsed once (cached by content), with helpers
+that turn AST positions into cell spans."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from functools import cached_property, lru_cache
+
+from nblint.analysis.magics import Transformed, transform
+from nblint.diagnostics import Span
+from nblint.notebook import Cell
+
+_FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+
+
+@lru_cache(maxsize=4096)
+def _parse(source: str) -> tuple[Transformed, ast.Module | None, SyntaxError | None]:
+    """Parse one cell's source; cached by content, since many notebooks repeat cells."""
+    transformed = transform(source)
+    if not transformed.is_python:
+        return transformed, None, None
+    try:
+        tree = compile(transformed.python, "<cell>", "exec", _FLAGS)
+    except SyntaxError as exc:
+        return transformed, None, exc
+    except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
+        return transformed, None, SyntaxError(str(exc), ("<cell>", 1, 1, "", 1, 1))
+    return transformed, tree, None
+
+
+class CodeCell:
+    """One code cell as rules see it."""
+
+    def __init__(self, cell: Cell) -> None:
+        self.cell = cell
+        self.transformed, self.tree, self.syntax_error = _parse(cell.source)
+        self.lines = cell.source.split("\n")
+
+    @property
+    def number(self) -> int:
+        return self.cell.number
+
+    @property
+    def is_python(self) -> bool:
+        return self.transformed.is_python
+
+    @cached_property
+    def nodes(self) -> list[ast.AST]:
+        """Every node of the cell, walked once and shared by all rules."""
+        return list(ast.walk(self.tree)) if self.tree is not None else []
+
+    @cached_property
+    def parents(self) -> dict[ast.AST, ast.AST]:
+        parents: dict[ast.AST, ast.AST] = {}
+        for node in self.nodes:
+            for child in ast.iter_child_nodes(node):
+                parents[child] = node
+        return parents
+
+    def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
+        parent = self.parents.get(node)
+        while parent is not None:
+            yield parent
+            parent = self.parents.get(parent)
+
+    def column(self, line: int, byte_offset: int) -> int:
+        """AST columns count UTF-8 bytes; diagnostics count characters (1-based)."""
+        if not 1 <= line <= len(self.lines):
+            return byte_offset + 1
+        text = self.lines[line - 1]
+        if text.isascii():
+            return min(byte_offset, len(text)) + 1
+        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore")) + 1
+
+    def span(self, node: ast.AST, end: ast.AST | None = None) -> Span:
+        end = end or node
+        line, end_line = node.lineno, end.end_lineno or node.lineno
+        return Span(
+            line,
+            self.column(line, node.col_offset),
+            end_line,
+            self.column(end_line, end.end_col_offset if end.end_col_offset is not None else node.col_offset),
+        )
+
+    def line_span(self, line: int) -> Span:
+        text = self.lines[line - 1] if 1 <= line <= len(self.lines) else ""
+        indent = len(text) - len(text.lstrip())
+        return Span(line, indent + 1, line, len(text.rstrip()) + 1)
+
+    def segment(self, node: ast.AST) -> str:
+        return ast.get_source_segment(self.transformed.python, node) or ""
