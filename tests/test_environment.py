@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import SCHEMAS, make_project, run_nblint
+from conftest import SCHEMAS, make_project, notebook_json, run_nblint
 
 from nblint.config import Settings
 from nblint.environment.sources import discover
@@ -160,3 +160,16 @@ def test_inline_install_of_a_declared_package_says_so(tmp_path, write_nb):
     messages = [d["message"] for d in doc["files"][0]["diagnostics"]]
     assert "which the requirements already declare; delete this install" in messages[0]
     assert "(`pandas` already declared)" in messages[1]
+
+
+def test_distribution_map_cache_survives_new_files_in_the_working_directory(tmp_path):
+    """`python -m nblint` puts the cwd on sys.path; a report written there must not rebuild the map."""
+    project = make_project(tmp_path / "p", {"nb.ipynb": notebook_json("import pandas")})
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    run_nblint("lint", "nb.ipynb", "-o", "first.txt", cwd=project, env=env)
+    caches = list((tmp_path / "cache" / "nblint").glob("dists-*.json"))
+    assert len(caches) == 1
+    written = caches[0].stat().st_mtime_ns
+    run_nblint("lint", "nb.ipynb", "-o", "second.txt", cwd=project, env=env)
+    assert list((tmp_path / "cache" / "nblint").glob("dists-*.json")) == caches
+    assert caches[0].stat().st_mtime_ns == written

@@ -139,30 +139,34 @@ def local_modules(*folders: Path) -> set[str]:
 
 @cache
 def _installed() -> dict[str, list[str]]:
-    """`packages_distributions()`, kept on disk until a folder on sys.path changes.
+    """`packages_distributions()`, kept on disk until a site-packages folder changes.
 
     Scanning site-packages costs ~0.3 s with a few hundred packages installed, more than linting a
-    notebook; a folder's mtime changes whenever a package is installed into it or removed.
+    notebook; a folder's mtime changes whenever a package is installed into it or removed. Only
+    site-/dist-packages folders count: `python -m nblint` puts the working directory on sys.path, and a
+    report written there must not invalidate the map. One cache file per interpreter, rewritten in place.
     """
     import json
     import os
     import sys
-    from hashlib import sha256
+    import zlib
 
     stamps = []
     for entry in sys.path:
-        try:
-            stamps.append(f"{entry}:{os.stat(entry or '.').st_mtime_ns}")
-        except OSError:
-            continue
-    key = sha256("\n".join([sys.executable, *stamps]).encode()).hexdigest()[:24]
+        if os.path.basename(entry.rstrip(os.sep)) in ("site-packages", "dist-packages"):
+            try:
+                stamps.append(f"{entry}:{os.stat(entry).st_mtime_ns}")
+            except OSError:
+                continue
     from nblint.paths import cache_root
 
     cache_dir = cache_root()
-    cache_file = cache_dir / f"dists-{key}.json"
+    cache_file = cache_dir / f"dists-{zlib.crc32(sys.executable.encode()):08x}.json"
     try:
-        return json.loads(cache_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        cached = json.loads(cache_file.read_text(encoding="utf-8"))
+        if cached.get("stamps") == stamps:
+            return cached["map"]
+    except (OSError, ValueError, AttributeError, KeyError):
         pass
     from importlib.metadata import packages_distributions
 
@@ -173,7 +177,7 @@ def _installed() -> dict[str, list[str]]:
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(found), encoding="utf-8")
+        tmp.write_text(json.dumps({"stamps": stamps, "map": found}), encoding="utf-8")
         os.replace(tmp, cache_file)
     except OSError:
         pass  # a read-only home: just slower next time
