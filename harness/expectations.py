@@ -150,3 +150,22 @@ def _type_matches(expected: str, mro: list[str]) -> bool:
         if package and (module == package or module.split(".")[0] == package.split(".")[0]):
             return True
     return False
+
+
+def for_notebook(model, extra: dict[int | str, Expectation]) -> dict[int, Expectation]:
+    """Every cell's expectation by cell number: metadata, then a first-line comment, then `extra` (--expect)."""
+    by_number: dict[int, Expectation] = {}
+    ids = {c.id: c.number for c in model.cells if c.id}
+    for cell in model.cells:
+        meta = cell.metadata.get("nblint") if isinstance(cell.metadata, dict) else None
+        if isinstance(meta, dict) and isinstance(meta.get("expect"), dict):
+            by_number[cell.number] = from_mapping(meta["expect"], f"{model.path}: cell {cell.number} metadata")
+        first = cell.source.split("\n", 1)[0]
+        from_line = from_comment(first, f"{model.path}: cell {cell.number}") if cell.is_code else None
+        if from_line:
+            by_number[cell.number] = from_line
+    for key, expectation in extra.items():
+        number = ids.get(key) if isinstance(key, str) else key
+        if number is not None:
+            by_number[number] = expectation
+    return by_number
