@@ -110,9 +110,10 @@ def _progress_adapter(run: NotebookRun):
     if progress is None:
         return None
     code = [i for i, c in enumerate(run.executed.cells) if c.cell_type == "code"]
+    position = {index: n for n, index in enumerate(code)}
 
     def report(index, record) -> None:
-        done = code.index(index) + (0 if record.status == "not-run" else 1)
+        done = position[index] + (0 if record.status == "not-run" else 1)
         progress(run.path, run.numbers[index], done, len(code), record.status)
 
     return report
