@@ -1,67 +1,103 @@
-"""Runtime checks: their public names, what each means, and results graded by the shared level table."""
+"""The runtime checks of each executed cell, from what the kernel and the probe reported, and their grading
+by the shared level table. The catalogue of check names and explanations is core data (nblint/checks.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import replace
 
-from nblint import levels
+from nblint.harness.notebook_run import NotebookRun
+from nblint.harness.runner import CellRun
+
+from nblint import directives, levels
 from nblint.diagnostics import Severity
-
-# name -> why it matters (the `explanation` of every result of that check)
-CHECKS: dict[str, str] = {
-    "exception": "A cell raised, so every result after it is missing; the traceback line shows where it failed.",
-    "exit-code": (
-        "sys.exit(1) or raise SystemExit('...') means the notebook decided it failed, but a Jupyter kernel "
-        "swallows the exit and plain runners report success. exit() and quit() do nothing at all in a kernel."
-    ),
-    "stderr": (
-        "Text on stderr that is not a warning is usually an error someone logged and carried on from: "
-        "logging's default handler and print(..., file=sys.stderr) both end up here."
-    ),
-    "warning": (
-        "Warnings are how pandas, NumPy and scikit-learn say a result may be wrong (a chained assignment "
-        "that did not write, a model that did not converge). At production level they fail the run."
-    ),
-    "none-result": (
-        "A name assigned from a call holds None: the function failed quietly (returned None on an error "
-        "path) or an in-place method was used as if it returned a value (`df = df.sort_values(inplace=True)`)."
-    ),
-    "nan-value": "NaN spreads silently through sums, means and models; a metric that is NaN passes every `>` test.",
-    "inf-value": "An infinite value usually means a division by zero or an overflow upstream.",
-    "empty-data": (
-        "A load, filter or query produced nothing: every aggregate after it is empty or zero, and the "
-        "notebook still 'works'."
-    ),
-    "expected-output": "A cell's result does not match what was declared for it (type, shape, range or non-empty).",
-    "timeout": "A cell ran longer than its limit; the kernel was interrupted and then stopped.",
-    "kernel-died": (
-        "The kernel process died (a segfault, os._exit, out of memory, or killed), so nothing after the "
-        "last cell ran; nblint does not restart it silently."
-    ),
-}
-
-# the status of one check result
-FAILED, REPORTED = "failed", "reported"
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    type: str
-    message: str
-    cell: int | None = None  # 1-based, counting every cell
-    cell_id: str | None = None
-    line: int | None = None
-    severity: Severity = Severity.ERROR
-    status: str = FAILED
-
-    @property
-    def explanation(self) -> str:
-        return CHECKS[self.type]
+from nblint.results import FAILED, REPORTED, CheckResult
 
 
 def grade(result: CheckResult, level: str, overrides: dict[str, Severity] | None = None) -> CheckResult:
-    from dataclasses import replace
-
     severity = levels.resolve(result.type, level, overrides)
     status = FAILED if levels.fails(severity, level) else REPORTED
     return replace(result, severity=severity, status=status)
+
+
+def cell_results(run: NotebookRun) -> Iterator[CheckResult]:
+    """Every check that fired in a code cell that ran, minus those the cell allows (`# nblint: allow=`)."""
+    for number, record in run.code_cells():
+        if record.status == "not-run":
+            continue
+        found = [*_execution(run, record), *_probe(record), *_stderr(record), *_expected(run, number, record)]
+        for result in found:
+            if result.type not in _allowed(run, number, result.line):
+                yield replace(result, cell=number, cell_id=run.cell_id(number))
+
+
+def _execution(run: NotebookRun, record: CellRun) -> Iterator[CheckResult]:
+    """How the cell ended: a timeout, a dead kernel, an exception or an exit status."""
+    kernel = run.kernel
+    if record.status == "timeout":
+        scope = "the whole run's --timeout" if kernel.whole_run_timeout else "its time limit"
+        yield CheckResult("timeout", f"cell exceeded {scope}; the kernel was interrupted, then stopped")
+    if record.status == "died":
+        how = f" ({kernel.kernel_exit})" if kernel.kernel_exit else ""
+        yield CheckResult("kernel-died", f"the kernel died while running this cell{how}{_tail(kernel.kernel_stderr)}")
+    error = record.error
+    if error and error["ename"] == "SystemExit":
+        if record.status == "error":
+            message = f"the notebook exits with status {error['evalue']!r}; plain runners report success"
+            yield CheckResult("exit-code", message, line=error["line"])
+    elif error:
+        yield CheckResult("exception", f"{error['ename']}: {error['evalue']}"[:300], line=error["line"])
+
+
+def _probe(record: CellRun) -> Iterator[CheckResult]:
+    """What the kernel-side probe saw: exit() calls, suspicious values, warnings."""
+    probe = record.probe or {}
+    for exit_call in probe.get("exits", []):
+        yield CheckResult("exit-code", f"{exit_call['call']}() was called: in a kernel it does not stop the notebook; "
+                          "raise an exception or use sys.exit(1)")  # fmt: skip
+    for finding in probe.get("findings", []):
+        yield CheckResult(finding["check"], finding["message"], line=finding.get("line"))
+    for warning in probe.get("warnings", []):
+        if warning["message"].startswith("To exit: use"):
+            continue  # IPython's own note after a SystemExit
+        yield CheckResult("warning", f"{warning['category']}: {warning['message']}"[:300], line=warning.get("lineno"))
+
+
+def _stderr(record: CellRun) -> Iterator[CheckResult]:
+    if record.stderr:
+        yield CheckResult("stderr", f"wrote to stderr: {record.stderr.strip().splitlines()[0][:200]}")
+
+
+def _expected(run: NotebookRun, number: int | None, record: CellRun) -> Iterator[CheckResult]:
+    expectation = run.expectations.get(number) if number else None
+    if expectation is not None and record.status == "ok":
+        from nblint.harness.expectations import check
+
+        for problem in check(expectation, (record.probe or {}).get("result")):
+            yield CheckResult("expected-output", problem)
+
+
+def _allowed(run: NotebookRun, number: int | None, line: int | None) -> set[str]:
+    if not number:
+        return set()
+    lines = run.model.cells[number - 1].source.split("\n")
+    names: set[str] = set()
+    for candidate in {1, line or 1}:
+        if 1 <= candidate <= len(lines):
+            directive = directives.first(lines[candidate - 1], "allow", candidate)
+            if directive:
+                names |= set(directive.names)
+    return names
+
+
+def _tail(text: str) -> str:
+    """The useful part of a dead kernel's stderr: faulthandler's fatal line and the crashing thread's frames."""
+    lines = [ln.strip() for ln in text.strip().splitlines() if "running over TCP without encryption" not in ln]
+    if any(ln.startswith("Fatal Python error") for ln in lines):
+        fatal = next(ln for ln in lines if ln.startswith("Fatal Python error"))
+        start = next((i for i, ln in enumerate(lines) if ln.startswith("Current thread")), len(lines))
+        frames = [ln for ln in lines[start + 1 : start + 6] if ln.startswith('File "')][:3]
+        shown = [fatal, *frames]
+    else:
+        shown = lines[-3:]
+    return f"; kernel stderr: {' | '.join(shown)[:400]}" if shown else ""

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nblint import directives
+
 
 class ExpectationError(Exception):
     """An expectation that cannot be understood (the message says where)."""
@@ -29,7 +31,6 @@ class Expectation:
     not_empty: bool = False
 
 
-_COMMENT = re.compile(r"^\s*#\s*nblint:\s*expect\s+(.*)$")
 _PAIR = re.compile(r"(\w+)(?:=(\[[^\]]*\]|\S+))?")
 
 
@@ -52,11 +53,11 @@ def from_mapping(data: dict[str, Any], where: str) -> Expectation:
 
 
 def from_comment(first_line: str, where: str) -> Expectation | None:
-    match = _COMMENT.match(first_line)
-    if not match:
+    directive = directives.first(first_line, "expect")
+    if directive is None or not directive.standalone:
         return None
     data: dict[str, Any] = {}
-    for key, value in _PAIR.findall(match.group(1)):
+    for key, value in _PAIR.findall(directive.args):
         if value == "":
             data[key] = True
             continue
@@ -150,3 +151,22 @@ def _type_matches(expected: str, mro: list[str]) -> bool:
         if package and (module == package or module.split(".")[0] == package.split(".")[0]):
             return True
     return False
+
+
+def for_notebook(model, extra: dict[int | str, Expectation]) -> dict[int, Expectation]:
+    """Every cell's expectation by cell number: metadata, then a first-line comment, then `extra` (--expect)."""
+    by_number: dict[int, Expectation] = {}
+    ids = {c.id: c.number for c in model.cells if c.id}
+    for cell in model.cells:
+        meta = cell.metadata.get("nblint") if isinstance(cell.metadata, dict) else None
+        if isinstance(meta, dict) and isinstance(meta.get("expect"), dict):
+            by_number[cell.number] = from_mapping(meta["expect"], f"{model.path}: cell {cell.number} metadata")
+        first = cell.source.split("\n", 1)[0]
+        from_line = from_comment(first, f"{model.path}: cell {cell.number}") if cell.is_code else None
+        if from_line:
+            by_number[cell.number] = from_line
+    for key, expectation in extra.items():
+        number = ids.get(key) if isinstance(key, str) else key
+        if number is not None:
+            by_number[number] = expectation
+    return by_number

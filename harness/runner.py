@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nblint.harness.probe import MIME
+from nblint.harness.probe import MIME, decode
 
 MAX_STREAM_CHARS = 1_000_000  # keep at most this much of one cell's stream output
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -39,7 +39,9 @@ class CellRun:
 
 
 @dataclass
-class Run:
+class KernelRun:
+    """What happened when the kernel ran the notebook: one record per cell, in executed order."""
+
     cells: list[CellRun] = field(default_factory=list)
     kernel_stderr: str = ""
     duration_s: float = 0.0
@@ -57,7 +59,7 @@ def run_notebook(
     total_timeout: float | None,
     startup_timeout: float = 60,
     progress=None,
-) -> Run:
+) -> KernelRun:
     """Execute `nb` (an nbformat NotebookNode, changed in place) and return what happened in each cell.
 
     `progress(index, record)` is called before each code cell runs and again when it has finished.
@@ -68,7 +70,7 @@ def run_notebook(
 
     started = time.monotonic()
     deadline = started + total_timeout if total_timeout else None
-    run = Run(cells=[CellRun(i) for i in range(len(nb.cells))])
+    run = KernelRun(cells=[CellRun(i) for i in range(len(nb.cells))])
     client = NotebookClient(
         nb,
         km=_kernel_manager(kernel_name),
@@ -158,7 +160,7 @@ def _collect(cell, record: CellRun) -> None:
     for output in cell.get("outputs", []):
         data = output.get("data", {})
         if output.get("output_type") == "display_data" and MIME in data:
-            record.probe = data[MIME]
+            record.probe = decode(data[MIME])
             continue
         if output.get("output_type") == "error":
             record.error = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from nblint.checks import CHECKS
 from nblint.levels import LEVELS, severity
 from nblint.rule import Example, Rule
 
@@ -52,12 +53,10 @@ def rule_page(rule: Rule) -> str:
 
 def checks_page() -> str:
     """docs/runtime-checks.md: every `nblint validate` check, why it matters, and its severity per level."""
-    from nblint.harness.checks import CHECKS
-
     rows = ["| check | " + " | ".join(LEVELS) + " | why it matters |", "|---|" + "---|" * (len(LEVELS) + 1)]
-    for name, why in CHECKS.items():
-        severities = " | ".join(str(severity(name, level)) for level in LEVELS)
-        rows.append(f"| `{name}` | {severities} | {why} |")
+    for check in CHECKS.values():
+        severities = " | ".join(str(severity(check.name, level)) for level in LEVELS)
+        rows.append(f"| `{check.name}` | {severities} | {check.why} |")
     intro = (
         "# Runtime checks\n\n`nblint validate` runs a notebook with a real Jupyter kernel and reports these "
         "checks for every cell. A check fails the run when its severity reaches the level's threshold "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from nblint import levels
@@ -12,25 +11,11 @@ from nblint.config import Settings
 from nblint.diagnostics import Diagnostic, Finding, Severity
 from nblint.notebook import Notebook, NotebookError, load, parse
 from nblint.registry import all_rules, matches, rule_names
+from nblint.results import FileResult
 from nblint.rule import Rule
 from nblint.suppressions import Suppressions, file_line_suppressed
 
 MAX_FIX_PASSES = 10
-
-
-@dataclass
-class FileResult:
-    path: str
-    status: str = "passed"  # passed | failed | skipped | error
-    level: str = "development"  # the level the file was judged at (each file has its own config)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    message: str | None = None  # why the file was skipped, or what went wrong
-    fixed: int = 0
-    applied: list[str] = field(default_factory=list)  # what each applied fix did, for --show-fixes
-    diff: str = ""
-    sources: dict[int, str] = field(default_factory=dict)  # cells with findings, for code frames
-    file_lines: dict[tuple[str, int], str] = field(default_factory=dict)  # (file, line) of findings in other files
-    env_files: tuple[str, ...] = ()  # the requirement files this notebook's environment reads
 
 
 def active_rules(settings: Settings, path: str) -> list[tuple[Rule, Severity]]:

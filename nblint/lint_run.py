@@ -1,4 +1,4 @@
-"""Lint many paths: discovery, the parallel map over notebooks, shared-file dedupe and the exit code.
+"""Lint many paths: discovery, the parallel map over notebooks and the dedupe of shared-file findings.
 
 The CLI, the pytest plugin and the language server all call `lint_paths`, in-process.
 """
@@ -8,28 +8,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from nblint.config import Settings, SettingsFinder
 from nblint.diagnostics import Diagnostic
-from nblint.engine import FileResult, lint_path
+from nblint.engine import lint_path
+from nblint.results import FileResult, Run
 
 PARALLEL_FROM = 8  # below this many files a process pool costs more than it saves
-
-
-@dataclass
-class LintRun:
-    """Every file's result, in the order the paths named them."""
-
-    results: list[FileResult]
-
-    @property
-    def exit_code(self) -> int:
-        """2: a file could not be read; 1: findings that fail the level; 0: passed."""
-        if any(r.status == "error" for r in self.results):
-            return 2
-        return 1 if any(r.status == "failed" for r in self.results) else 0
 
 
 def lint_paths(
@@ -41,39 +27,57 @@ def lint_paths(
     unsafe: bool = False,
     jobs: int | None = None,
     force_exclude: bool = False,
-) -> LintRun:
+    cache: bool = False,
+) -> Run:
     """Lint every notebook below `paths` (files or folders); missing paths become error results.
 
     `settings` is one Settings for every file, or a SettingsFinder that gives each file the nearest
     config above it. `force_exclude` applies `exclude` to files named directly too (for pre-commit).
+    `cache` reuses results from `.nblint_cache/` when nothing they depend on changed (nblint.cache).
     Raises ConfigError when a config that applies is invalid.
     """
     settings_for = settings.for_path if isinstance(settings, SettingsFinder) else lambda _path: settings
     files, results = discover(paths, settings_for, force_exclude)
-    results += _lint_all(files, fix, diff, unsafe, jobs)
+    results += _lint_all(files, fix, diff, unsafe, jobs, cache)
     names = [path for path, _ in files]
     order = {p: i for i, p in enumerate([*names, *(r.path for r in results if r.path not in names)])}
     results.sort(key=lambda r: order.get(r.path, 0))
     dedupe_file_findings(results)
-    return LintRun(results)
+    return Run("lint", tuple(results))
 
 
-def _lint_one(job: tuple[str, Settings], fix: bool, diff: bool, unsafe: bool) -> FileResult:
+def _lint_one(job: tuple[str, Settings], fix: bool, diff: bool, unsafe: bool, cache: bool) -> FileResult:
     path, settings = job
-    return lint_path(path, settings, fix, diff, unsafe)
+    if fix or diff or not cache:
+        return lint_path(path, settings, fix, diff, unsafe)
+    from nblint.cache import LintCache
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return lint_path(path, settings)  # which reports why it cannot be read
+    store = LintCache(settings.root if settings.source else Path.cwd())
+    key = store.key(path, data, settings)
+    result = store.get(key)
+    if result is None:
+        result = lint_path(path, settings, data=data)
+        if result.status != "error":
+            store.put(key, result)
+    return result
 
 
-def _lint_all(files: list[tuple[str, Settings]], fix: bool, diff: bool, unsafe: bool, jobs: int | None):
+def _lint_all(files: list[tuple[str, Settings]], fix: bool, diff: bool, unsafe: bool, jobs: int | None, cache: bool):
     workers = min(jobs or os.cpu_count() or 1, len(files))
     if workers <= 1 or len(files) < PARALLEL_FROM:
-        return [_lint_one(job, fix, diff, unsafe) for job in files]
+        return [_lint_one(job, fix, diff, unsafe, cache) for job in files]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from functools import partial
 
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        return list(pool.map(partial(_lint_one, fix=fix, diff=diff, unsafe=unsafe), files, chunksize=4))
+        work = partial(_lint_one, fix=fix, diff=diff, unsafe=unsafe, cache=cache)
+        return list(pool.map(work, files, chunksize=4))
 
 
 def dedupe_file_findings(results: list[FileResult]) -> None:

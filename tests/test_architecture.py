@@ -23,14 +23,9 @@ FOLDERS = {
 COMPONENTS = ("nblint.rules", "nblint.harness", "nblint.operator_bridge", "nblint.templates")
 # Core modules that may import a component lazily, inside the function that needs it.
 LAZY_COMPONENT_IMPORTERS = ("nblint.cli", "nblint.registry")
+
+
 # Known violations, each to be deleted by the change that fixes it.
-ALLOWED_CORE_TO_COMPONENT = {
-    # docs.checks_page() reads the runtime check table from the harness; issue 9 moves that table
-    # out of the harness. Delete this entry when it lands.
-    ("nblint.docs", "nblint.harness.checks"),
-}
-
-
 def _module_name(path: Path) -> str:
     folder, *rest = path.relative_to(ROOT).with_suffix("").parts
     parts = [FOLDERS[folder], *rest]
@@ -114,11 +109,6 @@ def _is_component(module: str) -> bool:
     return any(module == c or module.startswith(c + ".") for c in COMPONENTS)
 
 
-def _allowed(module: str, target: str) -> bool:
-    """An allow-listed import, or a package it loads on the way (`nblint.harness` for `nblint.harness.checks`)."""
-    return any(module == m and (target == t or t.startswith(target + ".")) for m, t in ALLOWED_CORE_TO_COMPONENT)
-
-
 def _cycle(edges: dict[str, set[str]]) -> list[str] | None:
     """One import cycle, as the list of modules around it, or None."""
     state: dict[str, int] = {}  # 1 on the current path, 2 done
@@ -169,18 +159,12 @@ def test_core_never_imports_a_component():
         if _is_component(module):
             continue
         for target in top | lazy:
-            if not _is_component(target) or _allowed(module, target):
+            if not _is_component(target):
                 continue
             if target in lazy and target not in top and module.startswith(LAZY_COMPONENT_IMPORTERS):
                 continue
             wrong.append(f"{module} imports {target}" + (" inside a function" if target not in top else ""))
     assert not wrong, "\n".join(wrong)
-
-
-def test_the_allow_list_holds_only_live_violations():
-    for module, target in ALLOWED_CORE_TO_COMPONENT:
-        top, lazy = GRAPH[module]
-        assert target in top | lazy, f"{module} no longer imports {target}: delete its allow-list entry"
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,8 @@ import json
 import pytest
 from conftest import SCHEMAS, run_nblint
 
+from nblint.diagnostics import Severity
+
 CELLS = (
     {"cell_type": "markdown", "source": "# Report"},
     "import os\n\ndef load(p):\n    if not os.path.exists(p):\n        print('missing')\n        return None\n"
@@ -126,3 +128,45 @@ def test_github_annotations(write_nb):
     line = int(assertion.split("line=")[1].split(",")[0])
     assert "assert (text" in file_lines[line - 1]
     assert "title=ineffective-assertion (NB201)::cell 3, line 2: assert on a tuple" in assertion
+
+
+def test_each_command_accepts_only_the_formats_that_render_it(write_nb):
+    path = str(write_nb("nb.ipynb", "x = 1"))
+    for command, fmt in (("lint", "junit"), ("validate", "lsp")):
+        proc = run_nblint(command, path, "--format", fmt)
+        assert proc.returncode == 2 and "Invalid value for '--format'" in proc.stderr, (command, proc.stderr)
+    from nblint.reporters import ReportOptions, render
+    from nblint.results import Run
+
+    with pytest.raises(ValueError, match="cannot render a validate run"):
+        render("lsp", Run("validate"), ReportOptions("development"))
+
+
+def test_a_run_has_one_verdict_that_every_format_and_the_exit_code_share(write_nb):
+    from nblint.config import Settings
+    from nblint.engine import lint_path
+    from nblint.reporters import ReportOptions, render
+    from nblint.results import CheckResult, Run, ValidationReport
+
+    bad = lint_path(str(write_nb("bad.ipynb", *CELLS)), Settings())
+    clean = lint_path(str(write_nb("clean.ipynb", "x = 1")), Settings())
+    assert (Run("lint", (clean,)).exit_code, Run("lint", (clean, bad)).exit_code) == (0, 1)
+    assert Run("lint", (bad, lint_path("missing.ipynb", Settings()))).exit_code == 2
+    reported = CheckResult("stderr", "wrote to stderr: note", 2, "c2", status="reported", severity=Severity.WARNING)
+    passed = ValidationReport(bad.path, "development", checks=(reported,), cells=({"cell": 2, "cell_id": "c2",
+                              "injected": False, "status": "ok", "duration_s": 0.1},))  # fmt: skip
+    run = Run("validate", (bad,), (passed,))
+    assert run.verdict(passed) == "failed" and run.exit_code == 1  # the static findings fail the notebook
+    options = ReportOptions("development")
+    assert render("text", run, options).rstrip().endswith("failed at level development")
+    doc = json.loads(render("json", run, options))
+    assert doc["status"] == "passed" and doc["lint"]["status"] == "failed"  # the documented shape stays
+    assert (
+        doc["lint"]["diagnostics"]
+        == json.loads(render("json", Run("lint", (bad,)), options))["files"][0]["diagnostics"]
+    )
+    assert Run("validate", validations=(passed,)).exit_code == 0
+    skipped = ValidationReport(clean.path, "development", "skipped", message="needs a GPU")
+    assert Run("validate", (clean,), (skipped,)).verdict(skipped) == "skipped"
+    text = render("text", Run("validate", validations=(passed,)), options)
+    assert "  cell 2: warning stderr: wrote to stderr: note\n  passed at level development\n" in text

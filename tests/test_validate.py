@@ -175,6 +175,48 @@ def test_validate_with_lint_holds_both(write_nb):
     assert proc.returncode == 1
 
 
+def test_validate_with_lint_carries_the_findings_in_every_format(write_nb):
+    import jsonschema
+
+    path = write_nb("both.ipynb", "try:\n    x = 1\nexcept Exception:\n    pass")
+
+    def report(fmt):
+        proc = run_nblint("validate", str(path), "--lint", "--format", fmt)
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr, (fmt, proc.stderr)
+        return proc.stdout
+
+    text = report("text")
+    assert f"{path}:cell 1:3:1: error swallowed-exception" in text
+    assert text.rstrip().endswith("failed at level development")  # the verdict the exit code follows
+    suite = ET.fromstring(report("junit")).find("testsuite")
+    static = next(c for c in suite.findall("testcase") if c.get("name") == "static rules")
+    assert "swallowed-exception" in static.find("failure").get("message") and suite.get("failures") == "1"
+    sarif = json.loads(report("sarif"))
+    jsonschema.validate(sarif, json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text()))
+    validated, linted = sarif["runs"]
+    assert validated["results"] == [] and linted["tool"]["driver"]["name"] == "nblint"
+    assert [r["properties"]["name"] for r in linted["results"]] == ["swallowed-exception"]
+    [annotation] = report("github").strip().split("\n")
+    assert annotation.startswith(f"::error file={path},line=") and "title=swallowed-exception" in annotation
+
+
+def test_nan_and_inf_results_leave_nothing_on_stderr(tmp_path, write_nb):
+    """jupyter_client 8.10 rejects NaN in a message and prints its failure into the cell's stderr: the
+    probe's payload holds none, and nothing the probe does (an all-NaN nanmin) reaches the user's stderr."""
+    path = write_nb(
+        "nan.ipynb",
+        "import numpy as np\nall_nan = np.array([np.nan])\nall_nan",
+        "# nblint: expect type=float\nloss = float('nan')\nloss",
+        "scores = {'auc': float('inf'), 'n': 3}",
+    )
+    out = tmp_path / "executed.ipynb"
+    proc, doc = _validate(path, "--output", str(out))
+    assert _found(doc) == {("nan-value", 1), ("nan-value", 2), ("inf-value", 3)}, doc["checks"]
+    outputs = [o for cell in json.loads(out.read_text())["cells"] for o in cell["outputs"]]
+    assert not [o for o in outputs if o.get("name") == "stderr"], outputs
+    assert proc.returncode == 1
+
+
 def test_golden_comparison_with_numeric_tolerance(tmp_path, write_nb):
     golden = write_nb("golden.ipynb", "print('loss 0.123456 at 2024-01-01 10:00:00')")
     data = json.loads(golden.read_text())

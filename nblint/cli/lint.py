@@ -9,7 +9,7 @@ import click
 
 from nblint.cli.common import fail, split_commas, use_color
 from nblint.levels import LEVELS
-from nblint.reporters import FORMATS
+from nblint.reporters import formats
 
 
 @click.command()
@@ -19,8 +19,8 @@ from nblint.reporters import FORMATS
               help="Only these rules: names, codes or prefixes like NB1, comma-separated or repeated.")  # fmt: skip
 @click.option("--extend-select", multiple=True, metavar="RULES", help="Add these rules to the configured selection.")
 @click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (comma-separated or repeated).")
-@click.option("--format", "--output-format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Output format: text for people, json/sarif/lsp/github for tools.")  # fmt: skip
+@click.option("--format", "--output-format", "fmt", type=click.Choice(formats("lint")), default="text",
+              show_default=True, help="Output format: text for people, json/sarif/lsp/github for tools.")  # fmt: skip
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes to the notebooks in place.")
 @click.option("--diff", is_flag=True,
@@ -45,10 +45,12 @@ from nblint.reporters import FORMATS
 @click.option(
     "--watch", is_flag=True, help="Lint again whenever a notebook or requirement file changes (Ctrl-C stops)."
 )
+@click.option("--no-cache", is_flag=True,
+              help="Lint every notebook afresh instead of reusing unchanged results from .nblint_cache/.")  # fmt: skip
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Parallel processes (default: one per core).")
 def lint(
     paths, level, select, extend_select, ignore, fmt, output, fix, diff, unsafe_fixes, show_fixes, explain,
-    statistics, exit_zero, quiet, config, force_exclude, stdin_filename, requirements_file, watch, jobs,
+    statistics, exit_zero, quiet, config, force_exclude, stdin_filename, requirements_file, watch, no_cache, jobs,
 ) -> None:  # fmt: skip
     """Check notebooks (files or folders) with the static rules.
 
@@ -94,11 +96,14 @@ def lint(
     if "-" in paths:
         sys.exit(report.show(_lint_stdin(stdin_filename, finder, diff, unsafe_fixes)))
     if watch:
-        _watch(paths, finder, report, jobs, force_exclude)
+        _watch(paths, finder, report, jobs, force_exclude, not no_cache)
     from nblint.lint_run import lint_paths
 
     try:
-        run = lint_paths(paths, finder, fix=fix, diff=diff, unsafe=unsafe_fixes, jobs=jobs, force_exclude=force_exclude)
+        run = lint_paths(
+            paths, finder, fix=fix, diff=diff, unsafe=unsafe_fixes, jobs=jobs, force_exclude=force_exclude,
+            cache=not no_cache,
+        )  # fmt: skip
     except ConfigError as exc:
         fail(str(exc))
     sys.exit(report.show(run))
@@ -116,11 +121,11 @@ class _Report:
             return self._show_diff(run)
         from nblint.reporters import ReportOptions, render
 
-        level = run.results[0].level if run.results else "development"
+        level = run.lint[0].level if run.lint else "development"
         color = self.fmt == "text" and self.output is None and use_color(sys.stdout)
-        text = render(self.fmt, run.results, ReportOptions(level, self.explain, color, self.statistics, self.quiet))
+        text = render(self.fmt, run, ReportOptions(level, self.explain, color, self.statistics, self.quiet))
         if self.show_fixes:
-            text += _fixes_section(run.results)
+            text += _fixes_section(run.lint)
         if self.output is not None:
             from nblint.fixes import write_atomic
 
@@ -134,9 +139,9 @@ class _Report:
 
     def _show_diff(self, run) -> int:
         """As ruff --diff: the changes on stdout, a count on stderr, exit 1 if anything would change."""
-        changed = [r for r in run.results if r.diff]
+        changed = [r for r in run.lint if r.diff]
         click.echo("".join(r.diff for r in changed), nl=False)
-        for r in run.results:
+        for r in run.lint:
             if r.status == "error":
                 click.echo(f"error: {r.message}", err=True)
         fixes = sum(r.fixed for r in changed)
@@ -163,17 +168,17 @@ def _fixes_section(results) -> str:
 def _lint_stdin(stdin_filename: str, finder, diff: bool, unsafe: bool):
     from nblint.config import ConfigError
     from nblint.engine import lint_path
-    from nblint.lint_run import LintRun
+    from nblint.results import Run
 
     data = sys.stdin.buffer.read()
     try:
         settings = finder.for_path(stdin_filename)
     except ConfigError as exc:
         fail(str(exc))
-    return LintRun([lint_path(stdin_filename, settings, diff=diff, unsafe=unsafe, data=data)])
+    return Run("lint", (lint_path(stdin_filename, settings, diff=diff, unsafe=unsafe, data=data),))
 
 
-def _watch(paths, finder, report: _Report, jobs, force_exclude) -> None:
+def _watch(paths, finder, report: _Report, jobs, force_exclude, cache: bool) -> None:
     """Lint, then lint again each time a watched file changes; polling keeps it dependency-free."""
     import time
 
@@ -188,7 +193,7 @@ def _watch(paths, finder, report: _Report, jobs, force_exclude) -> None:
                 if seen is not None:
                     click.echo(f"\n-- change detected at {time.strftime('%H:%M:%S')}; linting again --", err=True)
                 try:
-                    report.show(lint_paths(paths, finder, jobs=jobs, force_exclude=force_exclude))
+                    report.show(lint_paths(paths, finder, jobs=jobs, force_exclude=force_exclude, cache=cache))
                 except ConfigError as exc:  # a config being edited: say so and keep watching
                     click.echo(f"error: {exc}", err=True)
                 sys.stdout.flush()

@@ -10,6 +10,7 @@ import click
 
 from nblint.cli.common import fail
 from nblint.levels import LEVELS
+from nblint.reporters import formats
 
 
 @click.command()
@@ -37,7 +38,7 @@ from nblint.levels import LEVELS
 @click.option("--lint", "with_lint", is_flag=True, help="Run the static rules first; one report holds both.")
 @click.option("--env", "env_mode", type=click.Choice(["current", "requirements"]), default="current", show_default=True,
               help="`requirements`: run in a cached virtualenv built from the notebook's requirements.")  # fmt: skip
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "sarif", "github"]), default="text",
+@click.option("--format", "fmt", type=click.Choice(formats("validate")), default="text",
               show_default=True)  # fmt: skip
 @click.option("-o", "--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to FILE instead of stdout.")  # fmt: skip
@@ -67,14 +68,15 @@ def validate(
     from nblint.config import ConfigError, load_settings
 
     try:
-        from nblint.harness.validate import Options, parse_parameter
+        from nblint.harness.parameters import parse_parameter
+        from nblint.harness.validate import Options
         from nblint.harness.validate import validate as run_validation
     except ImportError as exc:
         fail(f"the runtime harness needs its extra: pip install 'nblint[harness]' ({exc})")
     if not notebooks:
         fail("no notebooks given; try `nblint validate notebook.ipynb`")
+    from nblint.checks import CHECKS
     from nblint.diagnostics import Severity
-    from nblint.harness.checks import CHECKS
 
     for check in (*fail_on, *ignore_check):
         if check not in CHECKS:
@@ -123,17 +125,17 @@ def validate(
             reports = list(pool.map(lambda p: run_validation(p, options_for(p)), notebooks))
     else:
         reports = [run_validation(p, options_for(p)) for p in notebooks]
-    if with_lint:
-        _attach_lint(reports, settings)
-    from nblint.harness.reporting import render as render_report
+    from nblint.reporters import ReportOptions, render
+    from nblint.results import Run
 
-    text = render_report(fmt, reports)
+    run = Run("validate", _lint_notebooks(reports, settings) if with_lint else (), tuple(reports))
+    text = render(fmt, run, ReportOptions(level or settings.level))
     if summary_file is not None:
         import json
 
-        from nblint.harness.validate import summary
+        from nblint.reporters.json import termination_summary
 
-        docs = [summary(r) for r in reports]
+        docs = [termination_summary(r) for r in reports]
         try:
             summary_file.write_text(json.dumps(docs[0] if len(docs) == 1 else docs), encoding="utf-8")
         except OSError as exc:
@@ -144,10 +146,7 @@ def validate(
         write_atomic(report_file, text)
     else:
         click.echo(text, nl=False)
-    if any(r.status == "error" for r in reports):
-        sys.exit(2)
-    lint_failed = any(r.lint and r.lint.get("status") == "failed" for r in reports)
-    sys.exit(1 if lint_failed or any(r.status == "failed" for r in reports) else 0)
+    sys.exit(run.exit_code)
 
 
 def _live_progress(path: str, cell: int | None, done: int, total: int, status: str) -> None:
@@ -169,17 +168,10 @@ def _environment_python(notebook: str) -> str:
         fail(str(exc))
 
 
-def _attach_lint(reports, settings) -> None:
-    """`validate --lint`: the static findings go into each notebook's report as `lint`."""
+def _lint_notebooks(reports, settings) -> tuple:
+    """`validate --lint`: the static findings of each validated notebook, at its level, for the same report."""
     from dataclasses import replace
 
     from nblint.engine import lint_path
-    from nblint.reporters.json_report import diagnostic_dict
 
-    for report in reports:
-        result = lint_path(report.notebook, replace(settings, level=report.level))
-        report.lint = {
-            "status": result.status,
-            "message": result.message,
-            "diagnostics": [diagnostic_dict(d) for d in result.diagnostics],
-        }
+    return tuple(lint_path(report.notebook, replace(settings, level=report.level)) for report in reports)

@@ -151,13 +151,7 @@ def _installed() -> dict[str, list[str]]:
     import sys
     import zlib
 
-    stamps = []
-    for entry in sys.path:
-        if os.path.basename(entry.rstrip(os.sep)) in ("site-packages", "dist-packages"):
-            try:
-                stamps.append(f"{entry}:{os.stat(entry).st_mtime_ns}")
-            except OSError:
-                continue
+    stamps = site_stamps()
     from nblint.paths import cache_root
 
     cache_dir = cache_root()
@@ -182,3 +176,18 @@ def _installed() -> dict[str, list[str]]:
     except OSError:
         pass  # a read-only home: just slower next time
     return found
+
+
+def site_stamps() -> list[str]:
+    """The site-/dist-packages folders on sys.path with their mtimes: they change with every install."""
+    import os
+    import sys
+
+    stamps = []
+    for entry in sys.path:
+        if os.path.basename(entry.rstrip(os.sep)) in ("site-packages", "dist-packages"):
+            try:
+                stamps.append(f"{entry}:{os.stat(entry).st_mtime_ns}")
+            except OSError:
+                continue
+    return stamps

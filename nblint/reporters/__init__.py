@@ -1,25 +1,34 @@
-"""Reporters turn lint results into text, JSON, SARIF, LSP or GitHub annotations.
+"""Reporters turn a `Run` into text, JSON, JUnit, SARIF, LSP or GitHub annotations.
 
-Every reporter has the same signature: `render(results, options) -> str`.
+Every format is a module with the `Reporter` interface (base.py), listed once in `REPORTERS`.
 """
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
+from nblint.reporters import github, json, junit, lsp, sarif, text
+from nblint.reporters.base import Reporter, ReportOptions
+from nblint.results import Run
 
-FORMATS = ("text", "json", "sarif", "lsp", "github")
+REPORTERS: dict[str, Reporter] = {
+    "text": text,
+    "json": json,
+    "junit": junit,
+    "sarif": sarif,
+    "lsp": lsp,
+    "github": github,
+}
 
 
-@dataclass(frozen=True)
-class ReportOptions:
-    level: str
-    explain: bool = False
-    color: bool = False
-    statistics: bool = False
-    quiet: bool = False
+def formats(command: str) -> tuple[str, ...]:
+    """The formats that can render a run of `command` (lint or validate), in the order --help lists them."""
+    return tuple(name for name, reporter in REPORTERS.items() if command in reporter.RENDERS)
 
 
-def render(fmt: str, results, options: ReportOptions) -> str:
-    module = importlib.import_module(f"nblint.reporters.{fmt}_report")
-    return module.render(results, options)
+def render(fmt: str, run: Run, options: ReportOptions) -> str:
+    reporter = REPORTERS[fmt]
+    if run.command not in reporter.RENDERS:
+        raise ValueError(f"the {fmt} format cannot render a {run.command} run")
+    return reporter.render(run, options)
+
+
+__all__ = ["REPORTERS", "ReportOptions", "Reporter", "formats", "render"]

@@ -1,31 +1,30 @@
-"""Pieces several reporters share: summary counts and file-line lookup."""
+"""What several reporters share: lint summary counts and the .ipynb line that holds a cell's line."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
 from nblint import levels
 from nblint.diagnostics import Severity
+from nblint.results import FileResult, overall
 
 
-def summary(results, level: str) -> dict:
+def summary(results: Sequence[FileResult], level: str) -> dict:
     counts = Counter(d.severity for r in results for d in r.diagnostics)
-    failed = [r for r in results if r.status == "failed"]
-    errored = [r for r in results if r.status == "error"]
-    status = "error" if errored else "failed" if failed else "passed"
     return {
         "files": len(results),
-        "failed_files": len(failed),
-        "error_files": len(errored),
+        "failed_files": sum(r.status == "failed" for r in results),
+        "error_files": sum(r.status == "error" for r in results),
         "skipped_files": sum(r.status == "skipped" for r in results),
         "errors": counts[Severity.ERROR],
         "warnings": counts[Severity.WARNING],
         "infos": counts[Severity.INFO],
         "fixed": sum(r.fixed for r in results),
         "fixable": sum(1 for r in results for d in r.diagnostics if d.fix and d.fix.safe),
-        "status": status,
+        "status": overall(r.status for r in results),
         "fails_at": str(levels.FAIL_AT[level]) if levels.FAIL_AT[level] else None,
     }
 

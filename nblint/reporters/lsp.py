@@ -6,7 +6,10 @@ import json
 from pathlib import Path
 
 from nblint.diagnostics import Severity
+from nblint.reporters.base import LINT, ReportOptions
+from nblint.results import Run
 
+RENDERS = frozenset({LINT})
 _SEVERITY = {Severity.ERROR: 1, Severity.WARNING: 2, Severity.INFO: 3}
 
 
@@ -48,9 +51,9 @@ def lsp_diagnostic(d) -> dict:
     return out
 
 
-def render(results, options) -> str:
+def render(run: Run, options: ReportOptions) -> str:
     files = []
-    for r in results:
+    for r in run.lint:
         cells: dict[tuple, list] = {}
         for d in r.diagnostics:
             cells.setdefault((d.path, d.cell, d.cell_id), []).append(lsp_diagnostic(d))

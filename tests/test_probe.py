@@ -1,0 +1,166 @@
+"""The kernel-side probe without a kernel: its functions on plain values, numpy and pandas objects, and its
+hooks in a real in-process IPython shell, installed from the same self-contained source the runner sends."""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+from nblint.harness import probe
+
+np = pytest.importorskip("numpy")
+pd = pytest.importorskip("pandas")
+
+SOURCE = Path(probe.__file__).read_text(encoding="utf-8")
+
+
+def _strict_json(value) -> object:
+    """What the kernel's message serialiser accepts: JSON without NaN or infinity."""
+    return json.loads(json.dumps(value, allow_nan=False))
+
+
+def test_assignments_tell_calls_constructors_and_filters_apart():
+    source = (
+        "a = load('x.csv')\n"  # call with arguments
+        "b = Model()\n"  # a constructor-like call to a plain name
+        "c = df.query('x > 1')\n"  # a method call
+        "d = df[df.x > 1]\n"  # a filter
+        "e, f = split(data)\n"
+        "obj.attr = compute(1)\n"  # not a name binding
+        "g: int = 3\n"
+        "total = len(a)"
+    )
+    bound, last = probe.assignments(source)
+    kinds = {name: kind for name, (_, kind) in bound.items()}
+    assert kinds == {"a": "call", "b": "init", "c": "call", "d": "filter", "e": "call", "f": "call",
+                     "obj": "other", "g": "other", "total": "call"}  # fmt: skip
+    assert bound["d"][0] == 4 and last == "total"
+    assert probe.assignments("x = (") == ({}, None)
+    assert probe.assignments("x = 1\nx")[1] is None  # the cell ends with an expression, not an assignment
+
+
+def test_numeric_issues_on_plain_values():
+    assert probe.numeric_issues(float("nan")) == (1, 0, "")
+    assert probe.numeric_issues(float("-inf")) == (0, 1, "")
+    assert probe.numeric_issues(True) is None and probe.numeric_issues(3) is None
+    assert probe.numeric_issues([1.0, float("nan"), float("inf"), "x"]) == (1, 1, "")
+    assert probe.numeric_issues(["a", 1]) is None
+    assert probe.numeric_issues({"auc": float("nan"), "n": 3.0}) == (1, 0, "keys 'auc'")
+    assert probe.numeric_issues(list(range(probe.MAX_ITEMS + 1))) is None  # long lists are not scanned
+
+
+def test_numeric_issues_on_numpy_and_pandas():
+    frame = pd.DataFrame({"a": [1.0, np.nan, np.nan], "b": [np.inf, 2.0, 3.0], "name": ["x", None, "z"]})
+    assert probe.numeric_issues(frame) == (2, 1, "NaN in a (2); inf in b (1)")
+    assert probe.numeric_issues(pd.DataFrame({"name": ["x"]})) is None
+    assert probe.numeric_issues(frame["a"]) == (2, 0, "")
+    assert probe.numeric_issues(pd.Series([1, 2])) is None
+    assert probe.numeric_issues(np.array([1.0, np.inf, -np.inf])) == (0, 2, "")
+    assert probe.numeric_issues(np.float64("nan")) == (1, 0, "")
+    assert probe.numeric_issues(np.arange(3)) is None
+
+
+def test_emptiness_and_summary():
+    assert probe.emptiness([]) and probe.emptiness(pd.DataFrame()) and probe.emptiness(np.array([]))
+    assert probe.emptiness([0]) is False and probe.emptiness(5) is None
+    frame = pd.DataFrame({"a": [1, 5], "b": ["x", "y"]})
+    summary = probe.summary(frame)
+    assert summary["shape"] == [2, 2] and summary["empty"] is False
+    assert summary["type"] == probe.qualname(pd.DataFrame) and "builtins.object" in summary["mro"]
+    assert (summary["min"], summary["max"]) == (1.0, 5.0)
+    assert probe.summary([1, 2, 3])["shape"] == [3]
+    assert probe.summary(0.5)["min"] == 0.5 and "min" not in probe.summary("text")
+
+
+def test_value_and_result_findings():
+    [none] = probe.value_findings("data", None, 3, "call")
+    assert none["check"] == "none-result" and none["line"] == 3
+    assert probe.value_findings("model", None, 1, "init") == []  # a constructor-like call is not flagged
+    [empty] = probe.value_findings("rows", pd.DataFrame({"a": []}), 2, "filter")
+    assert empty["check"] == "empty-data" and f"({probe.qualname(pd.DataFrame)} with no" in empty["message"]
+    assert probe.value_findings("rows", [], 2, "other") == []  # an empty initialiser is not a load
+    checks = {f["check"]: f for f in probe.value_findings("m", {"loss": float("nan"), "x": float("inf")}, 1, "call")}
+    assert set(checks) == {"nan-value", "inf-value"} and checks["nan-value"]["count"] == 1
+    [result] = probe.result_findings(np.array([np.inf]))
+    assert result["check"] == "inf-value" and result["name"] is None
+    assert probe.result_findings(np.array([1.0])) == [] and probe.result_findings(None) == []
+
+
+def test_payload_never_holds_nan_or_infinity_and_decodes_back():
+    payload = {
+        "result": {"min": float("nan"), "max": np.float64("inf"), "low": -math.inf, "n": np.int64(3)},
+        "findings": [{"message": "nan", "count": 1}],
+        "warnings": (1.5,),
+    }
+    encoded = _strict_json(probe.encode(payload))
+    assert encoded["result"]["min"] == {probe.FLOAT: "nan"} and encoded["result"]["n"] == "3"
+    decoded = probe.decode(encoded)
+    assert math.isnan(decoded["result"]["min"]) and decoded["result"]["max"] == math.inf
+    assert decoded["result"]["low"] == -math.inf
+    assert decoded["findings"] == [{"message": "nan", "count": 1}] and decoded["warnings"] == [1.5]
+
+
+def test_the_probe_source_is_stdlib_only():
+    imported = set()
+    for node in ast.walk(ast.parse(SOURCE)):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            imported.add(node.module.split(".")[0])
+    assert imported and imported <= set(sys.stdlib_module_names) | {"__future__"}, imported
+
+
+@pytest.fixture
+def shell():
+    """A real in-process IPython shell with the probe installed from its source, as the runner does.
+
+    Yields the shell and the warnings shown to the user (the probe passes them on to `showwarning`)."""
+    from IPython.core.displaypub import CapturingDisplayPublisher
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.enabled = False
+    shown: list[str] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = lambda message, *args, **kwargs: shown.append(str(message))
+        ip = InteractiveShell.instance(config=config)
+        ip.display_pub = CapturingDisplayPublisher()
+        namespace = {"get_ipython": lambda: ip, "__name__": "__nblint_probe__"}
+        exec(compile(SOURCE, "<nblint-probe>", "exec"), namespace)  # the runner's way: no nblint import
+        yield ip, shown
+        InteractiveShell.clear_instance()
+
+
+def _payloads(ip) -> list[dict]:
+    return [o["data"][probe.MIME] for o in ip.display_pub.outputs if probe.MIME in o["data"]]
+
+
+def test_hooks_report_a_cell_and_stay_silent(shell, capsys):
+    shell, shown = shell
+    shell.run_cell("import numpy as np\nall_nan = np.array([np.nan])\nall_nan")
+    shell.run_cell("import warnings\nwarnings.warn('check the units')\nexit(3)")
+    first, second = _payloads(shell)
+    assert {(f["check"], f["name"]) for f in first["findings"]} == {("nan-value", "all_nan"), ("nan-value", None)}
+    assert first["result"]["min"] == {probe.FLOAT: "nan"}  # the result summary, encoded
+    _strict_json(first)
+    assert [w["message"] for w in second["warnings"]] == ["check the units"]
+    assert second["exits"] == [{"call": "exit", "code": "3"}]
+    assert shown == ["check the units"]  # the user's warning is shown as usual; the probe's all-NaN one is not
+    assert "All-NaN" not in capsys.readouterr().err
+
+
+def test_payload_passes_the_kernel_message_serialiser(shell):
+    shell, _ = shell
+    session = pytest.importorskip("jupyter_client.session")
+    shell.run_cell("import pandas as pd, numpy as np\ndf = pd.DataFrame({'a': [np.nan, np.inf]})\ndf.a.mean()")
+    [payload] = _payloads(shell)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # jupyter_client warns when it has to fall back to cleaning the message
+        session.json_packer({"content": {"data": {probe.MIME: payload}}})
