@@ -12,29 +12,35 @@ from conftest import run_nblint
 pytest.importorskip("nbclient")
 
 
-def _processes(marker: str) -> set[int]:
-    """PIDs of live processes whose command line contains `marker`."""
+def _processes(marker: str, mark: str) -> set[int]:
+    """PIDs of live processes whose command line contains `marker` and whose environment holds `mark`
+    (so kernels of other test runs on the same machine do not count)."""
     pids = set()
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
                 state = (entry / "stat").read_text().split()[2]
+                environ = (entry / "environ").read_bytes()
             except OSError:
                 continue
-            if marker in cmdline and state != "Z":
+            if marker in cmdline and state != "Z" and mark.encode() in environ:
                 pids.add(int(entry.name))
     return pids
 
 
 @pytest.fixture
-def no_leaked_kernels():
-    before = _processes("ipykernel_launcher")
+def no_leaked_kernels(monkeypatch):
+    """Every kernel this test starts inherits a unique variable; none of them may outlive the run."""
+    import uuid
+
+    mark = f"NBLINT_TEST_RUN={uuid.uuid4().hex}"
+    monkeypatch.setenv("NBLINT_TEST_RUN", mark.partition("=")[2])
     yield
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and _processes("ipykernel_launcher") - before:
+    while time.monotonic() < deadline and _processes("ipykernel_launcher", mark):
         time.sleep(0.1)
-    assert not _processes("ipykernel_launcher") - before, "a kernel process survived the run"
+    assert not _processes("ipykernel_launcher", mark), "a kernel process survived the run"
 
 
 def _validate(path, *args, env=None):
@@ -110,19 +116,19 @@ def test_missing_kernelspec_is_exit_2_naming_it(tmp_path, write_nb, no_leaked_ke
     assert sorted(p.name for p in tmp_path.iterdir()) == ["executed.ipynb", "k.ipynb"]
 
 
-def test_kernel_that_never_starts(tmp_path, write_nb):
+def test_kernel_that_never_starts(tmp_path, write_nb, monkeypatch):
     kernels = tmp_path / "jupyter" / "kernels" / "stuck"
     kernels.mkdir(parents=True)
     (kernels / "kernel.json").write_text(json.dumps({
         "argv": ["sleep", "317"], "display_name": "stuck", "language": "python"}))  # fmt: skip
     env = {"JUPYTER_PATH": str(tmp_path / "jupyter")}
-    before = _processes("sleep 317")
+    monkeypatch.setenv("NBLINT_TEST_RUN", tmp_path.name)
     started = time.monotonic()
     proc, doc = _validate(write_nb("k.ipynb", "x = 1"), "--kernel", "stuck", "--startup-timeout", "3", env=env)
     assert time.monotonic() - started < 60
     assert proc.returncode == 2 and "did not start" in doc["message"]
     time.sleep(0.5)
-    assert not _processes("sleep 317") - before
+    assert not _processes("sleep 317", f"NBLINT_TEST_RUN={tmp_path.name}")
 
 
 def test_broken_notebook_files_are_exit_2(tmp_path):
