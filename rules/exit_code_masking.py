@@ -47,7 +47,7 @@ class ExitCodeMasking(CellRule):
         example("import sys\ntry:\n    run()\nexcept Exception:\n    sys.exit(1)"),
         example("if df.empty:\n    raise SystemExit('no rows')"),
         example("import sys\nif __name__ == '__main__':\n    sys.exit(main())"),
-        example("import sys\nif not pending:\n    print('nothing to do: all partitions are up to date')\n    sys.exit(0)"),
+        example("import sys\nif not pending:\n    print('nothing to do: all up to date')\n    sys.exit(0)"),
     )
 
     def check_cell(self, cell: CodeCell, nb: Analysis) -> Iterator[Finding]:

@@ -32,7 +32,9 @@ class HiddenState(Rule):
         example("def score(x):\n    return x * weight", "weight = 2", "score(3)"),
         example(code_cell("a = 1", execution_count=1), code_cell("b = a + 1", execution_count=2)),
         example(
-            code_cell("a = 1", execution_count=1), code_cell("", execution_count=1), code_cell("b = a", execution_count=2)
+            code_cell("a = 1", execution_count=1),
+            code_cell("", execution_count=1),
+            code_cell("b = a", execution_count=2),
         ),
         example("from helpers import *", "print(threshold)", "threshold = 1"),
     )

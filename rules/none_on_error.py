@@ -21,7 +21,8 @@ class NoneOnError(Rule):
         "`df = load_data(path)` looks fine until `load_data` quietly returns None for a missing file. The "
         "notebook then fails three cells later with `'NoneType' object has no attribute 'groupby'`, or "
         "worse, skips work and reports nothing. An error path should raise, so the failure points at "
-        "its cause."
+        "its cause. A function that ends with `if isinstance(a, T): return ...` and no `else` returns None "
+        "for every other type, just as quietly."
     )
     how_to_fix = (
         "Raise instead of returning None: `raise FileNotFoundError(path)`. If None is a real answer "
@@ -43,6 +44,11 @@ class NoneOnError(Rule):
             "def train(X, y):\n    try:\n        return model.fit(X, y)\n    except ValueError:\n        return",
             at=((1, 5),),
         ),
+        example(
+            "import pandas as pd\n\ndef to_frame(a):\n    if isinstance(a, pd.Series):\n        return a.to_frame()\n"
+            "    elif isinstance(a, dict):\n        return pd.DataFrame(a)",
+            at=((1, 6),),
+        ),
     )
     good = (
         example(
@@ -59,6 +65,10 @@ class NoneOnError(Rule):
             "def save(df, path):\n    if df.empty:\n        print('nothing to save')\n        return\n"
             "    df.to_csv(path)",
             "save(df, 'out.csv')",
+        ),
+        example(
+            "def as_list(x):\n    if isinstance(x, (list, tuple)):\n        return list(x)\n"
+            "    raise TypeError(f'expected a list or tuple, got {type(x).__name__}')"
         ),
     )
 
@@ -91,6 +101,11 @@ class NoneOnError(Rule):
                 reason = self._error_context(cell, nb, ret, fn)
                 if reason:
                     found.append((ret, reason))
+        # `if isinstance(a, Series): return ...` as the last statement, with no `else`: any other type
+        # falls off the end, an implicit `return None`.
+        last = _last_branch(fn.body[-1]) if fn.body else None
+        if last is not None and _is_type_check(last.test) and terminates(last.body):
+            found.append((last, "for an argument of a type it does not check (it falls off the end)"))
         # Falling off the end after a handler that does not return is an implicit `return None`.
         for node in own:
             if isinstance(node, ast.Try) and _is_tail(fn.body, node):
@@ -146,6 +161,30 @@ class NoneOnError(Rule):
                             ),
                         ),
                     )
+
+
+def _last_branch(stmt: ast.stmt) -> ast.If | None:
+    """The last `if`/`elif` of a chain that has no `else`, or None."""
+    while isinstance(stmt, ast.If):
+        if not stmt.orelse:
+            return stmt
+        if len(stmt.orelse) != 1 or not isinstance(stmt.orelse[0], ast.If):
+            return None
+        stmt = stmt.orelse[0]
+    return None
+
+
+def _is_type_check(test: ast.AST) -> bool:
+    """`isinstance(a, T)`, `issubclass(...)`, `type(a) is T` (possibly inside `and`/`or`/`not`)."""
+    for node in ast.walk(test):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) in {"isinstance", "issubclass"}:
+            return True
+        if isinstance(node, ast.Compare) and any(
+            isinstance(side, ast.Call) and getattr(side.func, "id", None) == "type"
+            for side in [node.left, *node.comparators]
+        ):
+            return True
+    return False
 
 
 def _node_span(nb: Analysis, cell_number: int, node: ast.AST) -> Span:
