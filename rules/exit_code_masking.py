@@ -90,8 +90,8 @@ class ExitCodeMasking(CellRule):
 
 _KERNEL_EXITS = frozenset({"exit", "quit"})
 _FAILURE_WORDS = re.compile(
-    r"\b(?:no|not|cannot|can't|couldn't|unable|error|errors|fail\w*|missing|invalid|empty|need|needs|"
-    r"insufficient|too few|abort\w*)\b",
+    r"\b(?:no|cannot|can't|couldn't|unable|error|errors|fail\w*|missing|invalid|empty|need|needs|insufficient|"
+    r"too few|abort\w*|not (?:found|enough|available)|(?:does not|doesn't) exist)\b",
     re.I,
 )
 

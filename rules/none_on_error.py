@@ -22,7 +22,8 @@ class NoneOnError(Rule):
         "notebook then fails three cells later with `'NoneType' object has no attribute 'groupby'`, or "
         "worse, skips work and reports nothing. An error path should raise, so the failure points at "
         "its cause. A function that ends with `if isinstance(a, T): return ...` and no `else` returns None "
-        "for every other type, just as quietly."
+        "for every other type, just as quietly. A function whose every caller tests the result for None "
+        "is not reported: there None is an answer the notebook handles."
     )
     how_to_fix = (
         "Raise instead of returning None: `raise FileNotFoundError(path)`. If None is a real answer "
@@ -67,6 +68,10 @@ class NoneOnError(Rule):
             "save(df, 'out.csv')",
         ),
         example(
+            "def connect():\n    try:\n        return open_client()\n    except ConnectionError:\n        return None",
+            "client = connect()\nif client is None:\n    client = offline_client()",
+        ),
+        example(
             "def as_list(x):\n    if isinstance(x, (list, tuple)):\n        return list(x)\n"
             "    raise TypeError(f'expected a list or tuple, got {type(x).__name__}')"
         ),
@@ -76,7 +81,7 @@ class NoneOnError(Rule):
         flagged: dict[str, tuple[int, ast.AST]] = {}
         for cell in nb.python_cells:
             for fn in cell.nodes:
-                if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) and not _every_caller_checks(nb, fn.name):
                     for node, reason in self._error_returns(cell, nb, fn):
                         yield Finding(
                             f"`{fn.name}()` returns None {reason}; raise instead so the failure "
@@ -161,6 +166,33 @@ class NoneOnError(Rule):
                             ),
                         ),
                     )
+
+
+def _every_caller_checks(nb: Analysis, name: str) -> bool:
+    """Is the function called, and does every call test its result (`x = f(); if x is None: ...`,
+    `if f(): ...`)? Then None is an answer its callers handle, not a failure they miss."""
+    cells = nb.python_cells
+    calls = 0
+    for index, cell in enumerate(cells):
+        for node in cell.nodes:
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if (func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)) != name:
+                continue
+            calls += 1
+            parent = cell.parents.get(node)
+            if isinstance(parent, ast.Await):
+                node, parent = parent, cell.parents.get(parent)
+            if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
+                if not _none_checked(cells[index:], parent.targets[0].id):
+                    return False
+            elif not (
+                isinstance(parent, ast.BoolOp | ast.UnaryOp | ast.Compare)
+                or (isinstance(parent, ast.If | ast.While | ast.IfExp) and parent.test is node)
+            ):
+                return False
+    return calls > 0
 
 
 def _last_branch(stmt: ast.stmt) -> ast.If | None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from nblint.analysis.cells import CodeCell
 from nblint.analysis.notebook import Analysis
 from nblint.analysis.patterns import call_name, first_line_span, is_loud, swallow_kind
+from nblint.analysis.symbols import walk_scope
 from nblint.diagnostics import Finding
 from nblint.rule import Rule, example
 
@@ -27,7 +28,8 @@ class SwallowedException(Rule):
         "item turns bad input into silently wrong or missing rows. A handler that ends in `sys.exit(0)` "
         "or `exit()` reports the failure as success; this rule reports it (not `exit-code-masking`), once. "
         "Not reported: a working fallback whose own failure still propagates (`except ImportError: from old "
-        "import f`), and a cell that shows an error on purpose: it builds nothing in its `try`, and its "
+        "import f`; a bare `except:` too), a yes/no function whose handler answers `return False`, and a "
+        "cell that shows an error on purpose: it builds nothing in its `try`, and its "
         "handler only displays the error itself (`except SchemaError as e: display(e.failure_cases)`)."
     )
     how_to_fix = (
@@ -92,6 +94,11 @@ class SwallowedException(Rule):
         ),
         example("try:\n    from tomllib import loads\nexcept ImportError:\n    from tomli import loads"),
         example(
+            "import requests\n\ndef service_up(url):\n    try:\n"
+            "        requests.get(url, timeout=5).raise_for_status()\n        return True\n"
+            "    except requests.RequestException:\n        return False"
+        ),
+        example(
             "import pandera as pa",
             "try:\n    schema.validate(bad_rows, lazy=True)\nexcept pa.errors.SchemaErrors as err:\n"
             "    display(err.failure_cases)",
@@ -132,13 +139,16 @@ class SwallowedException(Rule):
                 f"handler {'reports the error and ' if 'log' in kinds else ''}exits with status 0 "
                 f"(`{name}`): callers see success{still_runs}"
             )
-        if handler.type is None:
-            return "bare `except:` catches everything, even KeyboardInterrupt, and does not re-raise"
         if None in kinds:
             return None  # the handler does real work, e.g. a fallback whose own failure propagates
+        if handler.type is None:
+            return "bare `except:` catches everything, even KeyboardInterrupt, and does not re-raise"
         loop = _enclosing_loop(cell, handler)
         if "sleep" in kinds and loop is not None and not is_loud(nb, loop.orelse):
             return "retry loop gives up silently when every attempt fails; add `else: raise ...` to the loop"
+        fn = _enclosing_function(cell, handler)
+        if fn is not None and _answers_false(handler, fn):
+            return None
         caught = _caught(handler)
         if caught & _BROAD:
             return f"`except {'/'.join(sorted(caught & _BROAD))}` swallows every error: {_what(kinds)}"
@@ -147,7 +157,6 @@ class SwallowedException(Rule):
         # `except ImportError: print("install x for plots")` is the optional-dependency idiom.
         if "log" in kinds and "assign" not in kinds and not caught <= _OPTIONAL_IMPORT:
             return f"handler reports the error and carries on: {_what(kinds)}"
-        fn = _enclosing_function(cell, handler)
         if "return" in kinds and fn is not None and fn.name in per_item:
             placeholder = ast.unparse(handler.body[kinds.index("return")])
             return (
@@ -156,6 +165,28 @@ class SwallowedException(Rule):
                 "filtered out; raise, or count the failures and check the count"
             )
         return None
+
+
+def _answers_false(handler: ast.ExceptHandler, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """`def test_connection(): try: ...; return True / except Exception: return False`: for a function
+    that answers yes or no, the error is the answer."""
+    returns = [n for n in walk_scope(fn) if isinstance(n, ast.Return)]
+    mine = [r for r in returns if r in handler.body]
+    if not mine or not all(isinstance(r.value, ast.Constant) and r.value.value is False for r in mine):
+        return False
+    others = [r.value for r in returns if r not in mine]
+    return bool(others) and all(_is_boolean(v) for v in others)
+
+
+def _is_boolean(node: ast.AST | None) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, bool)
+    if isinstance(node, ast.UnaryOp):
+        return isinstance(node.op, ast.Not)
+    if isinstance(node, ast.Call) and getattr(node.func, "id", None) in {"bool", "isinstance", "callable"}:
+        return True
+    # `return self.connected` after `self.connected = response.status_code == 200`: a flag.
+    return isinstance(node, ast.Compare | ast.BoolOp | ast.Attribute | ast.Name)
 
 
 def _demonstrates(cell: CodeCell, nb: Analysis, try_: ast.Try, handler: ast.ExceptHandler) -> bool:
