@@ -79,17 +79,23 @@ class NoneOnError(Rule):
 
     def check(self, nb: Analysis) -> Iterator[Finding]:
         flagged: dict[str, tuple[int, ast.AST]] = {}
+        calls: dict[str, list[tuple[int, CodeCell, ast.Call]]] | None = None  # built on first need
         for cell in nb.python_cells:
             for fn in cell.nodes:
-                if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) and not _every_caller_checks(nb, fn.name):
-                    for node, reason in self._error_returns(cell, nb, fn):
-                        yield Finding(
-                            f"`{fn.name}()` returns None {reason}; raise instead so the failure "
-                            "shows where it happened",
-                            cell.number,
-                            cell.span(node),
-                        )
-                        flagged.setdefault(fn.name, (cell.number, node))
+                if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                    continue
+                found = self._error_returns(cell, nb, fn)
+                if found:
+                    calls = calls if calls is not None else _calls_by_name(nb)
+                    if _every_caller_checks(nb, calls.get(fn.name, [])):
+                        continue
+                for node, reason in found:
+                    yield Finding(
+                        f"`{fn.name}()` returns None {reason}; raise instead so the failure shows where it happened",
+                        cell.number,
+                        cell.span(node),
+                    )
+                    flagged.setdefault(fn.name, (cell.number, node))
         if flagged:
             yield from self._unchecked_callers(nb, flagged)
 
@@ -168,31 +174,35 @@ class NoneOnError(Rule):
                     )
 
 
-def _every_caller_checks(nb: Analysis, name: str) -> bool:
+def _calls_by_name(nb: Analysis) -> dict[str, list[tuple[int, CodeCell, ast.Call]]]:
+    """Every call of a plain name or a method, by that name: (cell index, cell, call)."""
+    calls: dict[str, list[tuple[int, CodeCell, ast.Call]]] = {}
+    for index, cell in enumerate(nb.python_cells):
+        for node in cell.nodes:
+            if isinstance(node, ast.Call):
+                name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+                if name:
+                    calls.setdefault(name, []).append((index, cell, node))
+    return calls
+
+
+def _every_caller_checks(nb: Analysis, calls: list[tuple[int, CodeCell, ast.Call]]) -> bool:
     """Is the function called, and does every call test its result (`x = f(); if x is None: ...`,
     `if f(): ...`)? Then None is an answer its callers handle, not a failure they miss."""
     cells = nb.python_cells
-    calls = 0
-    for index, cell in enumerate(cells):
-        for node in cell.nodes:
-            if not isinstance(node, ast.Call):
-                continue
-            func = node.func
-            if (func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)) != name:
-                continue
-            calls += 1
-            parent = cell.parents.get(node)
-            if isinstance(parent, ast.Await):
-                node, parent = parent, cell.parents.get(parent)
-            if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
-                if not _none_checked(cells[index:], parent.targets[0].id):
-                    return False
-            elif not (
-                isinstance(parent, ast.BoolOp | ast.UnaryOp | ast.Compare)
-                or (isinstance(parent, ast.If | ast.While | ast.IfExp) and parent.test is node)
-            ):
+    for index, cell, node in calls:
+        parent = cell.parents.get(node)
+        if isinstance(parent, ast.Await):
+            node, parent = parent, cell.parents.get(parent)
+        if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
+            if not _none_checked(cells[index:], parent.targets[0].id):
                 return False
-    return calls > 0
+        elif not (
+            isinstance(parent, ast.BoolOp | ast.UnaryOp | ast.Compare)
+            or (isinstance(parent, ast.If | ast.While | ast.IfExp) and parent.test is node)
+        ):
+            return False
+    return bool(calls)
 
 
 def _last_branch(stmt: ast.stmt) -> ast.If | None:
