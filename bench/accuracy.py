@@ -9,13 +9,14 @@ quiet. Cases with files are folders (notebook.ipynb plus its files and a
 pyproject.toml that makes the folder its own project root). Only the labelled
 rule is run on each case.
 A finding at an expected (cell, line) is a true positive; any other finding of
-that rule is a false positive; an expected location with no finding is a miss.
+that rule is a false positive, and so is a second finding at the same place (one
+defect, one finding); an expected location with no finding is a miss.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,20 +32,20 @@ ROOT = Path(__file__).resolve().parent.parent
 class CaseResult:
     path: Path
     rule: str
-    expected: frozenset[tuple[int, int]]
-    found: frozenset[tuple[int, int]]
+    expected: tuple[tuple[int, int], ...]  # sorted
+    found: tuple[tuple[int, int], ...]  # sorted, with repeats
 
     @property
     def true_positives(self) -> int:
-        return len(self.expected & self.found)
+        return len(set(self.expected) & set(self.found))
 
     @property
     def false_positives(self) -> int:
-        return len(self.found - self.expected)
+        return sum((Counter(self.found) - Counter(self.expected)).values())
 
     @property
     def misses(self) -> int:
-        return len(self.expected - self.found)
+        return len(set(self.expected) - set(self.found))
 
 
 def evaluate(path: Path) -> CaseResult:
@@ -53,8 +54,8 @@ def evaluate(path: Path) -> CaseResult:
     rule = find(label["rule"])
     if rule is None:
         raise SystemExit(f"{path}: unknown rule {label['rule']!r}")
-    found = {_where(d, path.parent) for d in check_notebook(nb, [(rule, Severity.ERROR)])}
-    return CaseResult(path, rule.name, frozenset(map(tuple, label["expect"])), frozenset(found))
+    found = sorted(_where(d, path.parent) for d in check_notebook(nb, [(rule, Severity.ERROR)]))
+    return CaseResult(path, rule.name, tuple(sorted(map(tuple, label["expect"]))), tuple(found))
 
 
 def _where(diagnostic, folder: Path) -> tuple:
@@ -82,14 +83,15 @@ def main() -> None:
         row[2] += result.misses
         row[3 if result.expected else 4] += 1
         if args.verbose and (result.false_positives or result.misses):
-            print(f"{path}: expected {sorted(result.expected)}, found {sorted(result.found)}")
-    print("| rule | bad cases | good cases | precision | recall |")
-    print("|---|---|---|---|---|")
+            print(f"{path}: expected {list(result.expected)}, found {list(result.found)}")
+    print("| rule | bad cases | good cases | found | false positives | missed | precision | recall |")
+    print("|---|---|---|---|---|---|---|---|")
     all_tp = all_fp = all_miss = 0
     for rule, (tp, fp, miss, bad, good) in sorted(totals.items()):
         all_tp, all_fp, all_miss = all_tp + tp, all_fp + fp, all_miss + miss
-        print(f"| {rule} | {bad} | {good} | {_ratio(tp, tp + fp)} | {_ratio(tp, tp + miss)} |")
-    print(f"| **all** | | | {_ratio(all_tp, all_tp + all_fp)} | {_ratio(all_tp, all_tp + all_miss)} |")
+        print(f"| {rule} | {bad} | {good} | {tp} | {fp} | {miss} | {_ratio(tp, tp + fp)} | {_ratio(tp, tp + miss)} |")
+    all_p, all_r = _ratio(all_tp, all_tp + all_fp), _ratio(all_tp, all_tp + all_miss)
+    print(f"| **all** | | | {all_tp} | {all_fp} | {all_miss} | {all_p} | {all_r} |")
 
 
 def _ratio(numerator: int, denominator: int) -> str:

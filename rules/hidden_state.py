@@ -18,7 +18,8 @@ class HiddenState(Rule):
         "A cell that reads a name defined only in a later cell worked for its author because they ran "
         "the later cell first. Run top to bottom, as CI, papermill and a colleague do, it fails with a "
         "NameError, or silently uses a stale value. Stored execution counts that go down the page show "
-        "the saved outputs came from an out-of-order run."
+        "the saved outputs came from an out-of-order run (an empty cell repeating the previous count does "
+        "not: IPython gives empty cells no new number)."
     )
     how_to_fix = "Move the definition above its first use, then restart the kernel and run all cells."
     bad = (
@@ -30,6 +31,11 @@ class HiddenState(Rule):
         example("threshold = 0.5", "df = load()\nprint(threshold)"),
         example("def score(x):\n    return x * weight", "weight = 2", "score(3)"),
         example(code_cell("a = 1", execution_count=1), code_cell("b = a + 1", execution_count=2)),
+        example(
+            code_cell("a = 1", execution_count=1),
+            code_cell("", execution_count=1),
+            code_cell("b = a", execution_count=2),
+        ),
         example("from helpers import *", "print(threshold)", "threshold = 1"),
     )
 
@@ -73,8 +79,8 @@ def _execution_order(nb: Analysis) -> Iterator[Finding]:
     previous = None
     for cell in nb.notebook.code_cells():
         count = cell.execution_count
-        if count is None:
-            continue
+        if count is None or not cell.source.strip():
+            continue  # IPython gives an empty cell no new number: it repeats the previous cell's
         if previous is not None and count <= previous[1]:
             yield Finding(
                 f"cells ran out of order: this cell ran as [{count}] after cell {previous[0]} ran as "

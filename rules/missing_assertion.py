@@ -10,11 +10,19 @@ from nblint.diagnostics import Finding
 from nblint.rule import Rule, example
 
 _ADVICE = {
-    "load": "assert what you expect (`assert not df.empty`, expected columns, no nulls in keys) or validate a schema",
+    "load": "a missing file raises, but an empty one or missing columns pass silently; assert what you expect "
+    "(`assert not df.empty`, expected columns, no nulls in keys) or validate a schema",
+    "collect": "rows the loop skipped leave it short or empty without a sound; assert the row count or that "
+    "nothing was skipped",
     "model": "assert on a quality measure, e.g. a held-out metric (`assert accuracy_score(y_test, pred) >= 0.8`)",
     "metric": "assert it is in the range you expect (`assert 0.8 <= score <= 1.0`)",
 }
-_VERB = {"load": "is loaded", "model": "is trained", "metric": "is computed"}
+_VERB = {
+    "load": "is loaded",
+    "collect": "is built from loop-collected rows",
+    "model": "is trained",
+    "metric": "is computed",
+}
 
 
 class MissingAssertion(Rule):
@@ -30,7 +38,11 @@ class MissingAssertion(Rule):
     how_to_fix = (
         "After loading: `assert not df.empty`, `assert {'id', 'amount'} <= set(df.columns)`, or a pandera "
         "schema. After training: `assert score >= 0.8, score`. A check on a value derived from the data "
-        "counts for the data too, and so does a helper such as `validate(df)` that asserts inside."
+        "counts for the data too, and so does a helper such as `validate(df)` that asserts inside. "
+        "This rule owns unchecked loads: `unchecked-io` does not report the same read again (a read that "
+        "fails raises at once; what goes unnoticed is wrong content). Not reported: parsing text written "
+        "in the notebook (`json.loads('{...}')`, `pd.read_csv(io.StringIO(TEXT))`), and the `fit` of a "
+        "preprocessing step (a scaler or encoder used to `transform`), which has no quality to assert."
     )
     bad = (
         example("import pandas as pd\ndf = pd.read_csv('sales.csv')\ndf.groupby('region').amount.sum()", at=((1, 2),)),
@@ -42,6 +54,19 @@ class MissingAssertion(Rule):
         ),
         example("import json\nwith open('config.json') as fh:\n    config = json.load(fh)", at=((1, 3),)),
         example("from sklearn.cluster import KMeans\nkm = KMeans(n_clusters=3)\nkm.fit(X)", at=((1, 3),)),
+        example(
+            "import yaml\nconfig = yaml.safe_load(open('config.yaml'))\nthreshold = config['threshold']", at=((1, 2),)
+        ),
+        example(
+            "import pandas as pd\nrows = []\nfor path in paths:\n    try:\n        rows.append(parse(path))\n"
+            "    except ValueError:\n        continue\nreport = pd.DataFrame(rows)",
+            at=((1, 8),),
+        ),
+        example(
+            "import pandas as pd\ntrain = pd.read_csv('train.csv')\ntest = pd.read_csv('test.csv')",
+            "ax = train.plot(y='load')\ntest.plot(y='load', ax=ax)",
+            at=((1, 2), (1, 3)),
+        ),
     )
     good = (
         example("import pandas as pd\ndf = pd.read_csv('sales.csv')\nassert not df.empty, 'no sales rows'"),
@@ -61,6 +86,11 @@ class MissingAssertion(Rule):
             "import pandas as pd\nimport pandera as pa\nschema = pa.DataFrameSchema({'amount': pa.Column(float)})",
             "df = schema.validate(pd.read_csv('sales.csv'))",
         ),
+        example(
+            "from sklearn.preprocessing import StandardScaler\nscaler = StandardScaler()\nscaler.fit(X_train)\n"
+            "X_test_scaled = scaler.transform(X_test)"
+        ),
+        example("import io\nimport pandas as pd\nTEXT = 'city,temp\\nOslo,4\\n'\ndf = pd.read_csv(io.StringIO(TEXT))"),
     )
 
     def check(self, nb: Analysis) -> Iterator[Finding]:

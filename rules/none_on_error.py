@@ -21,7 +21,9 @@ class NoneOnError(Rule):
         "`df = load_data(path)` looks fine until `load_data` quietly returns None for a missing file. The "
         "notebook then fails three cells later with `'NoneType' object has no attribute 'groupby'`, or "
         "worse, skips work and reports nothing. An error path should raise, so the failure points at "
-        "its cause."
+        "its cause. A function that ends with `if isinstance(a, T): return ...` and no `else` returns None "
+        "for every other type, just as quietly. A function whose every caller tests the result for None "
+        "is not reported: there None is an answer the notebook handles."
     )
     how_to_fix = (
         "Raise instead of returning None: `raise FileNotFoundError(path)`. If None is a real answer "
@@ -43,6 +45,11 @@ class NoneOnError(Rule):
             "def train(X, y):\n    try:\n        return model.fit(X, y)\n    except ValueError:\n        return",
             at=((1, 5),),
         ),
+        example(
+            "import pandas as pd\n\ndef to_frame(a):\n    if isinstance(a, pd.Series):\n        return a.to_frame()\n"
+            "    elif isinstance(a, dict):\n        return pd.DataFrame(a)",
+            at=((1, 6),),
+        ),
     )
     good = (
         example(
@@ -60,21 +67,35 @@ class NoneOnError(Rule):
             "    df.to_csv(path)",
             "save(df, 'out.csv')",
         ),
+        example(
+            "def connect():\n    try:\n        return open_client()\n    except ConnectionError:\n        return None",
+            "client = connect()\nif client is None:\n    client = offline_client()",
+        ),
+        example(
+            "def as_list(x):\n    if isinstance(x, (list, tuple)):\n        return list(x)\n"
+            "    raise TypeError(f'expected a list or tuple, got {type(x).__name__}')"
+        ),
     )
 
     def check(self, nb: Analysis) -> Iterator[Finding]:
         flagged: dict[str, tuple[int, ast.AST]] = {}
+        calls: dict[str, list[tuple[int, CodeCell, ast.Call]]] | None = None  # built on first need
         for cell in nb.python_cells:
             for fn in cell.nodes:
-                if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
-                    for node, reason in self._error_returns(cell, nb, fn):
-                        yield Finding(
-                            f"`{fn.name}()` returns None {reason}; raise instead so the failure "
-                            "shows where it happened",
-                            cell.number,
-                            cell.span(node),
-                        )
-                        flagged.setdefault(fn.name, (cell.number, node))
+                if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                    continue
+                found = self._error_returns(cell, nb, fn)
+                if found:
+                    calls = calls if calls is not None else _calls_by_name(nb)
+                    if _every_caller_checks(nb, calls.get(fn.name, [])):
+                        continue
+                for node, reason in found:
+                    yield Finding(
+                        f"`{fn.name}()` returns None {reason}; raise instead so the failure shows where it happened",
+                        cell.number,
+                        cell.span(node),
+                    )
+                    flagged.setdefault(fn.name, (cell.number, node))
         if flagged:
             yield from self._unchecked_callers(nb, flagged)
 
@@ -91,6 +112,11 @@ class NoneOnError(Rule):
                 reason = self._error_context(cell, nb, ret, fn)
                 if reason:
                     found.append((ret, reason))
+        # `if isinstance(a, Series): return ...` as the last statement, with no `else`: any other type
+        # falls off the end, an implicit `return None`.
+        last = _last_branch(fn.body[-1]) if fn.body else None
+        if last is not None and _is_type_check(last.test) and terminates(last.body):
+            found.append((last, "for an argument of a type it does not check (it falls off the end)"))
         # Falling off the end after a handler that does not return is an implicit `return None`.
         for node in own:
             if isinstance(node, ast.Try) and _is_tail(fn.body, node):
@@ -146,6 +172,61 @@ class NoneOnError(Rule):
                             ),
                         ),
                     )
+
+
+def _calls_by_name(nb: Analysis) -> dict[str, list[tuple[int, CodeCell, ast.Call]]]:
+    """Every call of a plain name or a method, by that name: (cell index, cell, call)."""
+    calls: dict[str, list[tuple[int, CodeCell, ast.Call]]] = {}
+    for index, cell in enumerate(nb.python_cells):
+        for node in cell.nodes:
+            if isinstance(node, ast.Call):
+                name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+                if name:
+                    calls.setdefault(name, []).append((index, cell, node))
+    return calls
+
+
+def _every_caller_checks(nb: Analysis, calls: list[tuple[int, CodeCell, ast.Call]]) -> bool:
+    """Is the function called, and does every call test its result (`x = f(); if x is None: ...`,
+    `if f(): ...`)? Then None is an answer its callers handle, not a failure they miss."""
+    cells = nb.python_cells
+    for index, cell, node in calls:
+        parent = cell.parents.get(node)
+        if isinstance(parent, ast.Await):
+            node, parent = parent, cell.parents.get(parent)
+        if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
+            if not _none_checked(cells[index:], parent.targets[0].id):
+                return False
+        elif not (
+            isinstance(parent, ast.BoolOp | ast.UnaryOp | ast.Compare)
+            or (isinstance(parent, ast.If | ast.While | ast.IfExp) and parent.test is node)
+        ):
+            return False
+    return bool(calls)
+
+
+def _last_branch(stmt: ast.stmt) -> ast.If | None:
+    """The last `if`/`elif` of a chain that has no `else`, or None."""
+    while isinstance(stmt, ast.If):
+        if not stmt.orelse:
+            return stmt
+        if len(stmt.orelse) != 1 or not isinstance(stmt.orelse[0], ast.If):
+            return None
+        stmt = stmt.orelse[0]
+    return None
+
+
+def _is_type_check(test: ast.AST) -> bool:
+    """`isinstance(a, T)`, `issubclass(...)`, `type(a) is T` (possibly inside `and`/`or`/`not`)."""
+    for node in ast.walk(test):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) in {"isinstance", "issubclass"}:
+            return True
+        if isinstance(node, ast.Compare) and any(
+            isinstance(side, ast.Call) and getattr(side.func, "id", None) == "type"
+            for side in [node.left, *node.comparators]
+        ):
+            return True
+    return False
 
 
 def _node_span(nb: Analysis, cell_number: int, node: ast.AST) -> Span:

@@ -7,22 +7,30 @@ from collections.abc import Iterator
 
 from nblint.analysis.cells import CodeCell
 from nblint.analysis.notebook import Analysis
-from nblint.analysis.patterns import call_name, first_line_span, is_logging_call, is_loud, is_none
+from nblint.analysis.patterns import call_name, first_line_span, is_loud, swallow_kind
+from nblint.analysis.symbols import walk_scope
 from nblint.diagnostics import Finding
-from nblint.rule import CellRule, example
+from nblint.rule import Rule, example
 
 _BROAD = frozenset({"Exception", "BaseException"})
 _OPTIONAL_IMPORT = frozenset({"ImportError", "ModuleNotFoundError"})
 
 
-class SwallowedException(CellRule):
+class SwallowedException(Rule):
     code = "NB101"
     name = "swallowed-exception"
     summary = "An exception handler hides the error and carries on"
     why = (
         "When a handler only passes, prints, logs or returns a placeholder, the notebook keeps going with "
         "missing or half-built data and still finishes 'successfully'. The error surfaces much later, far "
-        "from its cause, or never. A bare `except:` also catches KeyboardInterrupt and SystemExit."
+        "from its cause, or never. A bare `except:` also catches KeyboardInterrupt and SystemExit. A narrow "
+        "handler that returns a placeholder (`except ValueError: return 0`) in a function applied item by "
+        "item turns bad input into silently wrong or missing rows. A handler that ends in `sys.exit(0)` "
+        "or `exit()` reports the failure as success; this rule reports it (not `exit-code-masking`), once. "
+        "Not reported: a working fallback whose own failure still propagates (`except ImportError: from old "
+        "import f`; a bare `except:` too), a yes/no function whose handler answers `return False`, and a "
+        "cell that shows an error on purpose: it builds nothing in its `try`, and its "
+        "handler only displays the error itself (`except SchemaError as e: display(e.failure_cases)`)."
     )
     how_to_fix = (
         "Catch the specific exception you expect and handle it for real, or re-raise after logging "
@@ -51,6 +59,18 @@ class SwallowedException(CellRule):
             "    except Exception as exc:\n        log.error('could not load %s', p)\n        return {}",
             at=((1, 6),),
         ),
+        example(
+            "import json\n\ndef parse(line):\n    try:\n        return json.loads(line)\n"
+            "    except json.JSONDecodeError:\n        return None",
+            "records = [parse(line) for line in lines]\nrecords = [r for r in records if r is not None]",
+            at=((1, 6),),
+        ),
+        example(
+            "import sys\ntry:\n    df = pd.read_csv('input.csv')\nexcept FileNotFoundError as exc:\n"
+            "    print(f'missing input: {exc}')\n    sys.exit(0)",
+            at=((1, 4),),
+        ),
+        example("try:\n    run()\nexcept Exception:\n    exit()", at=((1, 3),)),
     )
     good = (
         example(
@@ -72,13 +92,29 @@ class SwallowedException(CellRule):
             "errors = []\nfor row in rows:\n    try:\n        check(row)\n"
             "    except ValueError as exc:\n        errors.append(exc)\nassert not errors, errors"
         ),
+        example("try:\n    from tomllib import loads\nexcept ImportError:\n    from tomli import loads"),
+        example(
+            "import requests\n\ndef service_up(url):\n    try:\n"
+            "        requests.get(url, timeout=5).raise_for_status()\n        return True\n"
+            "    except requests.RequestException:\n        return False"
+        ),
+        example(
+            "import pandera as pa",
+            "try:\n    schema.validate(bad_rows, lazy=True)\nexcept pa.errors.SchemaErrors as err:\n"
+            "    display(err.failure_cases)",
+        ),
     )
 
-    def check_cell(self, cell: CodeCell, nb: Analysis) -> Iterator[Finding]:
+    def check(self, nb: Analysis) -> Iterator[Finding]:
+        per_item = _per_item_functions(nb)
+        for cell in nb.python_cells:
+            yield from self._check_cell(cell, nb, per_item)
+
+    def _check_cell(self, cell: CodeCell, nb: Analysis, per_item: set[str]) -> Iterator[Finding]:
         for node in cell.nodes:
             if isinstance(node, ast.Try | ast.TryStar):
                 for handler in node.handlers:
-                    message = self._judge(cell, nb, handler)
+                    message = self._judge(cell, nb, node, handler, per_item)
                     if message:
                         yield Finding(message, cell.number, first_line_span(cell, handler))
             elif isinstance(node, ast.With | ast.AsyncWith):
@@ -91,54 +127,107 @@ class SwallowedException(CellRule):
                             first_line_span(cell, node),
                         )
 
-    def _judge(self, cell: CodeCell, nb: Analysis, handler: ast.ExceptHandler) -> str | None:
+    def _judge(self, cell: CodeCell, nb: Analysis, try_: ast.Try, handler: ast.ExceptHandler, per_item) -> str | None:
         if is_loud(nb, handler.body):
             return None
+        kinds = [swallow_kind(nb, stmt) for stmt in handler.body]
+        if "exit" in kinds and None not in kinds:
+            exit_stmt = handler.body[kinds.index("exit")]
+            name = call_name(nb, getattr(exit_stmt, "value", None)) or "raise SystemExit"
+            still_runs = " (and in a kernel `exit()` does not even stop the notebook)" if name in _KERNEL_EXITS else ""
+            return (
+                f"handler {'reports the error and ' if 'log' in kinds else ''}exits with status 0 "
+                f"(`{name}`): callers see success{still_runs}"
+            )
+        if None in kinds:
+            return None  # the handler does real work, e.g. a fallback whose own failure propagates
         if handler.type is None:
             return "bare `except:` catches everything, even KeyboardInterrupt, and does not re-raise"
-        kinds = [_swallow_kind(nb, stmt) for stmt in handler.body]
-        if None in kinds:
-            return None  # the handler does real work
         loop = _enclosing_loop(cell, handler)
         if "sleep" in kinds and loop is not None and not is_loud(nb, loop.orelse):
             return "retry loop gives up silently when every attempt fails; add `else: raise ...` to the loop"
+        fn = _enclosing_function(cell, handler)
+        if fn is not None and _answers_false(handler, fn):
+            return None
         caught = _caught(handler)
         if caught & _BROAD:
             return f"`except {'/'.join(sorted(caught & _BROAD))}` swallows every error: {_what(kinds)}"
+        if "log" in kinds and _demonstrates(cell, nb, try_, handler):
+            return None
         # `except ImportError: print("install x for plots")` is the optional-dependency idiom.
         if "log" in kinds and "assign" not in kinds and not caught <= _OPTIONAL_IMPORT:
             return f"handler reports the error and carries on: {_what(kinds)}"
+        if "return" in kinds and fn is not None and fn.name in per_item:
+            placeholder = ast.unparse(handler.body[kinds.index("return")])
+            return (
+                f"`except {'/'.join(sorted(caught))}` turns bad input into a placeholder (`{placeholder}`) and "
+                f"`{fn.name}()` is applied item by item: bad items silently become placeholders or are "
+                "filtered out; raise, or count the failures and check the count"
+            )
         return None
 
 
-def _swallow_kind(nb: Analysis, stmt: ast.stmt) -> str | None:
-    """How a statement in a handler lets the error go, or None if it does real work."""
-    if isinstance(stmt, ast.Pass | ast.Continue | ast.Break):
-        return "pass"
-    if isinstance(stmt, ast.Expr):
-        if isinstance(stmt.value, ast.Constant):
-            return "pass"
-        if is_logging_call(nb, stmt.value):
-            return "log"
-        if call_name(nb, stmt.value) in {"time.sleep", "sleep", "asyncio.sleep"}:
-            return "sleep"
-        if isinstance(stmt.value, ast.Await) and call_name(nb, stmt.value.value) == "asyncio.sleep":
-            return "sleep"
-    if isinstance(stmt, ast.Return) and (is_none(stmt.value) or _is_sentinel(stmt.value)):
-        return "return"
-    if isinstance(stmt, ast.Assign) and _is_sentinel(stmt.value):
-        return "assign"
-    return None
+def _answers_false(handler: ast.ExceptHandler, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """`def test_connection(): try: ...; return True / except Exception: return False`: for a function
+    that answers yes or no, the error is the answer."""
+    returns = [n for n in walk_scope(fn) if isinstance(n, ast.Return)]
+    mine = [r for r in returns if r in handler.body]
+    if not mine or not all(isinstance(r.value, ast.Constant) and r.value.value is False for r in mine):
+        return False
+    others = [r.value for r in returns if r not in mine]
+    return bool(others) and all(_is_boolean(v) for v in others)
 
 
-def _is_sentinel(node: ast.AST | None) -> bool:
-    if node is None or isinstance(node, ast.Constant):
+def _is_boolean(node: ast.AST | None) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, bool)
+    if isinstance(node, ast.UnaryOp):
+        return isinstance(node.op, ast.Not)
+    if isinstance(node, ast.Call) and getattr(node.func, "id", None) in {"bool", "isinstance", "callable"}:
         return True
-    if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
-        return True
-    if isinstance(node, ast.List | ast.Tuple | ast.Set | ast.Dict):
-        return not getattr(node, "elts", None) and not getattr(node, "keys", None)
-    return False
+    # `return self.connected` after `self.connected = response.status_code == 200`: a flag.
+    return isinstance(node, ast.Compare | ast.BoolOp | ast.Attribute | ast.Name)
+
+
+def _demonstrates(cell: CodeCell, nb: Analysis, try_: ast.Try, handler: ast.ExceptHandler) -> bool:
+    """A teaching cell that shows an error on purpose (`try: schema.validate(bad)` / `except SchemaError
+    as e: display(e.failure_cases)`): the error is the output, and the `try` builds nothing that
+    later cells could use half-built."""
+    if handler.name is None or _enclosing_loop(cell, handler) or _enclosing_function(cell, handler):
+        return False
+    binds = any(isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load) for s in try_.body for n in ast.walk(s))
+    shown = [arg for stmt in handler.body if swallow_kind(nb, stmt) == "log" for arg in stmt.value.args]
+    # Only the error itself is shown (`e`, `e.failure_cases`, `repr(e)`), no "step failed" message.
+    return not binds and bool(shown) and all(_only_the_error(arg, handler.name) for arg in shown)
+
+
+def _only_the_error(node: ast.AST, name: str) -> bool:
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        node = node.value
+    if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
+        return _only_the_error(node.args[0], name)  # str(e), repr(e), type(e)
+    return isinstance(node, ast.Name) and node.id == name
+
+
+def _per_item_functions(nb: Analysis) -> set[str]:
+    """Functions the notebook applies item by item: called in a loop or comprehension, or passed to
+    `map`, `filter`, `.apply`, `.map`, `.applymap`, `.transform`."""
+    names: set[str] = set()
+    for cell in nb.python_cells:
+        for node in cell.nodes:
+            if not isinstance(node, ast.Call):
+                continue
+            if isinstance(node.func, ast.Name) and any(isinstance(a, _REPEATING) for a in cell.ancestors(node)):
+                names.add(node.func.id)
+            mapper = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if mapper in _MAPPERS:
+                names |= {a.id for a in node.args if isinstance(a, ast.Name)}
+    return names
+
+
+_REPEATING = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_MAPPERS = frozenset({"map", "filter", "apply", "applymap", "transform", "starmap", "imap", "map_elements"})
+_KERNEL_EXITS = frozenset({"exit", "quit"})
 
 
 def _what(kinds: list[str]) -> str:
@@ -167,3 +256,7 @@ def _enclosing_loop(cell: CodeCell, node: ast.AST) -> ast.For | ast.While | None
         if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             return None
     return None
+
+
+def _enclosing_function(cell: CodeCell, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    return next((p for p in cell.ancestors(node) if isinstance(p, ast.FunctionDef | ast.AsyncFunctionDef)), None)

@@ -17,11 +17,16 @@ class SyntaxErrorRule(Rule):
         "A cell that does not parse stops the notebook at that point when it runs top to bottom, and "
         "nblint cannot check it. Each cell is parsed on its own, so the other cells are still checked."
     )
-    how_to_fix = "Fix the syntax at the line shown. IPython magics (`%time`, `!ls`) are understood and fine."
+    how_to_fix = (
+        "Fix the syntax at the line shown. IPython magics (`%time`, `!ls`) are understood and fine, and so "
+        "are magics typed without `%` (`cd ../`, `pip install x`), which IPython runs with automagic on, "
+        "its default."
+    )
     bad = (example("values = [1, 2]", "total = 0\nfor x in values\n    total += x", at=((2, 2),)),)
     good = (
         example("import pandas as pd", "df = pd.DataFrame({'a': [1, 2]})\nprint(df)"),
         example("%matplotlib inline\n!ls data\nx = await fetch()\ny = !pwd"),
+        example("cd ../", "pip install pandas==2.2.3"),
     )
 
     def check(self, nb: Analysis) -> Iterator[Finding]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from nblint.analysis.cells import CodeCell
@@ -26,7 +27,10 @@ class WarningsSuppressed(CellRule):
     how_to_fix = (
         "Fix what the warning points at. If one known, harmless warning must go, silence only that one, "
         "only where it happens: `with warnings.catch_warnings(): warnings.simplefilter('ignore', "
-        "FutureWarning); ...`, or `with np.errstate(divide='ignore'): ...`."
+        "FutureWarning); ...`, or `with np.errstate(divide='ignore'): ...`. A filter that names the one "
+        "warning by its text (`filterwarnings('ignore', message='X does not have valid feature names', "
+        "category=UserWarning)`) is targeted and not reported; a category alone, or a message pattern "
+        "that matches anything (`'.*'`), still is."
     )
     bad = (
         example("import warnings\nwarnings.filterwarnings('ignore')", at=((1, 2),)),
@@ -45,6 +49,10 @@ class WarningsSuppressed(CellRule):
         ),
         example("import numpy as np\nwith np.errstate(divide='ignore'):\n    logs = np.log(x)"),
         example("import pandas as pd\npd.set_option('display.max_columns', 50)"),
+        example(
+            "import warnings\nwarnings.filterwarnings(\n    'ignore', message='X does not have valid feature names', "
+            "category=UserWarning\n)"
+        ),
     )
 
     def check_cell(self, cell: CodeCell, nb: Analysis) -> Iterator[Finding]:
@@ -67,6 +75,8 @@ class WarningsSuppressed(CellRule):
         name = nb.qualified(node.func) or ""
         args = [*node.args, *(kw.value for kw in node.keywords if kw.arg in {"action", "all"})]
         if name in {"warnings.filterwarnings", "warnings.simplefilter"} and args and _is_ignore(args[0]):
+            if name == "warnings.filterwarnings" and _names_one_message(node):
+                return None  # one known warning, by its text: targeted, not the silencing this rule is about
             return f"`{name}('ignore')` hides every matching warning for the rest of the notebook"
         if name == "numpy.seterr" and any(_is_ignore(v) for v in [*node.args, *(k.value for k in node.keywords)]):
             return "`numpy.seterr(... 'ignore')` hides division by zero, overflow and invalid results"
@@ -77,6 +87,18 @@ class WarningsSuppressed(CellRule):
         if name == "logging.disable":
             return "`logging.disable()` silences log records, warnings and errors included"
         return None
+
+
+def _names_one_message(call: ast.Call) -> bool:
+    """`filterwarnings('ignore', message='X does not have valid feature names', ...)`: a message with
+    real text in it, not a pattern that matches anything (`''`, `'.*'`)."""
+    message = next((k.value for k in call.keywords if k.arg == "message"), call.args[1] if len(call.args) > 1 else None)
+    if not (isinstance(message, ast.Constant) and isinstance(message.value, str)):
+        return False
+    return len(re.sub(r"[.*+?^$()\[\]\\|]", "", message.value).strip()) >= _MIN_MESSAGE
+
+
+_MIN_MESSAGE = 8  # characters of literal text: enough to name one warning
 
 
 def _is_ignore(node: ast.AST) -> bool:

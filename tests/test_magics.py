@@ -26,6 +26,22 @@ def test_line_magics_and_shell_escapes():
     ]
 
 
+def test_automagic_only_where_the_line_is_not_python():
+    # IPython's automagic (on by default) runs `cd ../` as `%cd ../`; a line that is valid Python
+    # (`ls`, `cd = 3`, `time.sleep(1)`) stays Python, as IPython keeps it when a name shadows the magic.
+    out = _python("cd ../\npip install pandas==2.2\nls\ncd = 3\ntime.sleep(1)\nif ok:\n    cd data")
+    assert out.split("\n") == [
+        "get_ipython().run_line_magic('cd', '../')",
+        "get_ipython().run_line_magic('pip', 'install pandas==2.2')",
+        "ls",
+        "cd = 3",
+        "time.sleep(1)",
+        "if ok:",
+        "    get_ipython().run_line_magic('cd', 'data')",
+    ]
+    assert [m.name for m in transform("cd ../\nprint 'x'").magics] == ["cd"]
+
+
 def test_line_count_is_kept_for_continuations():
     source = "!pip install a \\\n    b\nx = 1"
     out = _python(source)

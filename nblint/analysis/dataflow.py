@@ -50,6 +50,37 @@ _LOADER_PREFIXES = ("pandas.read_", "polars.read_", "polars.scan_", "dask.datafr
 _FETCH_METHODS = frozenset({"fetchall", "fetchone", "fetchmany", "fetch_pandas_all", "fetchdf"})
 _EVALUATORS = frozenset({"score", "evaluate"})  # predictions are a step towards a metric, not a result
 _METRIC_PREFIXES = ("sklearn.metrics.", "sklearn.model_selection.cross_val", "scipy.stats.")
+_TEXT_PARSERS = frozenset(
+    {"json.loads", "pickle.loads", "yaml.safe_load", "yaml.load", "yaml.full_load", "yaml.unsafe_load"}
+)
+_IN_MEMORY_FILES = frozenset({"io.StringIO", "io.BytesIO"})
+_STRING_METHODS = frozenset({"strip", "lstrip", "rstrip", "encode", "format", "replace"})
+_TRANSFORM_METHODS = frozenset({"transform", "inverse_transform", "get_feature_names_out"})
+_PREDICT_METHODS = frozenset({"predict", "predict_proba", "decision_function", "score", "evaluate"})
+_TRANSFORMER_MODULES = ("sklearn.preprocessing.", "sklearn.feature_extraction.", "sklearn.impute.")
+_OUTPUT_METHODS = frozenset(
+    {
+        "plot",
+        "hist",
+        "scatter",
+        "bar",
+        "barh",
+        "boxplot",
+        "pie",
+        "imshow",
+        "savefig",
+        "show",
+        "display",
+        "head",
+        "tail",
+        "info",
+        "describe",
+        "print",
+        "write",
+        "save",
+    }
+)
+_FRAME_BUILDERS = frozenset({"pandas.DataFrame", "pandas.DataFrame.from_records", "pandas.concat", "polars.DataFrame"})
 _VALIDATOR_NAME = re.compile(r"validat|check|verify|assert|expect|ensure", re.I)
 
 
@@ -82,11 +113,17 @@ class DataFlow:
         return seen
 
 
-def call_kind(nb: Analysis, call: ast.Call, loaders: set[str] = frozenset()) -> tuple[str, str] | None:
-    """('load' | 'model' | 'metric', description) for a call that produces data worth checking."""
+def call_kind(
+    nb: Analysis, call: ast.Call, loaders: set[str] = frozenset(), texts: set[str] = frozenset()
+) -> tuple[str, str] | None:
+    """('load' | 'model' | 'metric', description) for a call that produces data worth checking.
+
+    `texts` are names bound only to string literals: parsing text written in the notebook
+    (`json.loads(TEXT)`, `pd.read_csv(io.StringIO(TEXT))`) is not loading external data.
+    """
     name = nb.qualified(call.func) or ""
     if name in LOADERS or name.startswith(_LOADER_PREFIXES) or name in loaders:
-        return "load", name
+        return None if _parses_inline_text(nb, call, name, texts) else ("load", name)
     if isinstance(call.func, ast.Attribute):
         attr = call.func.attr
         if attr in _FETCH_METHODS or attr == "read_sql":
@@ -98,6 +135,85 @@ def call_kind(nb: Analysis, call: ast.Call, loaders: set[str] = frozenset()) -> 
     if name.startswith(_METRIC_PREFIXES) and not name.endswith(("train_test_split", "make_scorer")):
         return "metric", name
     return None
+
+
+def _parses_inline_text(nb: Analysis, call: ast.Call, name: str, texts: set[str]) -> bool:
+    source = call.args[0] if call.args else None
+    if isinstance(source, ast.Call) and nb.qualified(source.func) in _IN_MEMORY_FILES:
+        return bool(source.args) and _is_text(nb, source.args[0], texts)  # read_csv(io.StringIO(TEXT))
+    return name in _TEXT_PARSERS and source is not None and _is_text(nb, source, texts)
+
+
+def _is_text(nb: Analysis, node: ast.AST, texts: set[str]) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str | bytes)
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.Name):
+        return node.id in texts
+    if isinstance(node, ast.Call) and nb.qualified(node.func) in {"textwrap.dedent", "str.strip"} and node.args:
+        return _is_text(nb, node.args[0], texts)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _STRING_METHODS:
+        return _is_text(nb, node.func.value, texts)  # TEXT.strip(), TEXT.encode()
+    return False
+
+
+def _text_names(nb: Analysis) -> set[str]:
+    """Names every assignment of which is a string (or bytes) literal."""
+    literal, other = set(), set()
+    for cell in nb.python_cells:
+        for node in cell.nodes:
+            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                    for name in _target_names(target):
+                        text = isinstance(target, ast.Name) and _is_text(nb, node.value, set())
+                        (literal if text else other).add(name)
+            elif isinstance(node, ast.AugAssign | ast.For | ast.With | ast.NamedExpr):
+                other.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+    return literal - other
+
+
+def _transformer_names(nb: Analysis) -> set[str]:
+    """Fitted objects used to transform, never to predict or score: a scaler or an encoder's `fit`
+    learns a preprocessing step, not a model with a quality to check."""
+    transforms, predicts = set(), set()
+    for cell in nb.python_cells:
+        for node in cell.nodes:
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                receiver = node.func.value
+                if isinstance(receiver, ast.Name):
+                    if node.func.attr in _TRANSFORM_METHODS:
+                        transforms.add(receiver.id)
+                    elif node.func.attr in _PREDICT_METHODS:
+                        predicts.add(receiver.id)
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                constructor = node.value.func
+                if isinstance(constructor, ast.Attribute) and constructor.attr == "fit":
+                    constructor = getattr(constructor.value, "func", constructor)  # StandardScaler().fit(X)
+                if (nb.qualified(constructor) or "").startswith(_TRANSFORMER_MODULES):
+                    transforms.update(n for t in node.targets for n in _target_names(t))
+    return transforms - predicts
+
+
+def _skipping_accumulators(nb: Analysis, cell: CodeCell) -> set[str]:
+    """Lists filled in a loop that can skip items (`continue`, or an except handler that carries on)."""
+    names: set[str] = set()
+    for loop in cell.nodes:
+        if not isinstance(loop, ast.For | ast.AsyncFor | ast.While):
+            continue
+        body = [n for stmt in loop.body for n in walk_scope(stmt)]
+        skips = any(isinstance(n, ast.Continue) for n in body) or any(
+            isinstance(n, ast.ExceptHandler) and not is_loud(nb, n.body) for n in body
+        )
+        if not skips:
+            continue
+        for n in body:
+            appends = (
+                isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in {"append", "extend"}
+            )
+            if appends and isinstance(n.func.value, ast.Name):
+                names.add(n.func.value.id)
+    return names
 
 
 def _module_statements(cell: CodeCell):
@@ -146,9 +262,13 @@ def _value(stmt: ast.stmt) -> ast.AST | None:
 def build_dataflow(nb: Analysis) -> DataFlow:
     """The notebook's data flow; read it as `Analysis.dataflow`, which builds it once."""
     flow = DataFlow()
-    loaders, validating_functions = _user_functions(nb)
+    texts = _text_names(nb)
+    loaders, validating_functions = _user_functions(nb, texts)
+    transformers = _transformer_names(nb)
     seen: set[str] = set()
+    accumulated: set[str] = set()
     for cell in nb.python_cells:
+        accumulated |= _skipping_accumulators(nb, cell)
         for stmt in _module_statements(cell):
             value = _value(stmt)
             targets = [n for t in _targets(stmt) for n in _target_names(t)]
@@ -158,17 +278,17 @@ def build_dataflow(nb: Analysis) -> DataFlow:
             if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
                 call = stmt.value
                 receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
-                if isinstance(receiver, ast.Name):
+                if isinstance(receiver, ast.Name) and _updates_receiver(call):
                     flow.parents.setdefault(receiver.id, set()).update(_loads(call) - {receiver.id})
-                    kind = call_kind(nb, call, loaders)
-                    if kind and kind[0] == "model" and receiver.id not in seen:
+                    kind = call_kind(nb, call, loaders, texts)
+                    if kind and kind[0] == "model" and receiver.id not in seen | transformers:
                         seen.add(receiver.id)
                         flow.producers.append(Producer(receiver.id, "model", "fit", cell, stmt))
             if value is not None and targets and isinstance(stmt, ast.Assign | ast.AnnAssign):
-                kind = _value_kind(nb, value, loaders)
+                kind = _value_kind(nb, value, loaders, texts) or _collected(nb, value, accumulated)
                 if kind:
                     for target in targets:
-                        if target not in seen:
+                        if target not in seen and not (kind[0] == "model" and target in transformers):
                             seen.add(target)
                             flow.producers.append(Producer(target, kind[0], kind[1], cell, stmt))
         flow.validated |= _checked_names(nb, cell, validating_functions)
@@ -192,17 +312,33 @@ def _target_names(target: ast.AST) -> list[str]:
     return []
 
 
-def _value_kind(nb: Analysis, value: ast.AST, loaders: set[str]) -> tuple[str, str] | None:
+def _updates_receiver(call: ast.Call) -> bool:
+    """`model.fit(X, y)` makes `model` depend on X and y; `b.plot(ax=ax)` or `df.to_csv(p)` do not."""
+    method = call.func.attr
+    return not (method.startswith("to_") or method in _OUTPUT_METHODS)
+
+
+def _collected(nb: Analysis, value: ast.AST, accumulated: set[str]) -> tuple[str, str] | None:
+    """`pd.DataFrame(rows)` of rows gathered in a loop that may have skipped some."""
+    if not isinstance(value, ast.Call) or not value.args or not isinstance(value.args[0], ast.Name):
+        return None
+    name = nb.qualified(value.func) or ""
+    if value.args[0].id in accumulated and name in _FRAME_BUILDERS:
+        return "collect", name
+    return None
+
+
+def _value_kind(nb: Analysis, value: ast.AST, loaders: set[str], texts: set[str]) -> tuple[str, str] | None:
     """The first producing call in an expression: `pd.read_csv(p).dropna()` is a load."""
     calls = [n for n in ast.walk(value) if isinstance(n, ast.Call)]
     for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
-        kind = call_kind(nb, call, loaders)
+        kind = call_kind(nb, call, loaders, texts)
         if kind:
             return kind
     return None
 
 
-def _user_functions(nb: Analysis) -> tuple[set[str], set[str]]:
+def _user_functions(nb: Analysis, texts: set[str]) -> tuple[set[str], set[str]]:
     """Functions that load and return data without checking it, and functions that check their arguments."""
     loaders, validators = set(), set()
     for cell in nb.python_cells:
@@ -217,7 +353,7 @@ def _user_functions(nb: Analysis) -> tuple[set[str], set[str]]:
             if params & checked:
                 validators.add(fn.name)
             returns_value = any(isinstance(n, ast.Return) and n.value is not None for n in own)
-            loads = any(isinstance(n, ast.Call) and call_kind(nb, n) and call_kind(nb, n)[0] == "load" for n in own)
+            loads = any(isinstance(n, ast.Call) and (call_kind(nb, n, texts=texts) or ("",))[0] == "load" for n in own)
             if loads and returns_value and not checked:
                 loaders.add(fn.name)
     return loaders, validators

@@ -7,6 +7,8 @@ that matter for analysis:
 * ``!cmd`` and ``x = !cmd``           -> ``get_ipython().system(...)`` / ``getoutput``
 * ``%magic args`` and ``x = %magic``  -> ``get_ipython().run_line_magic(...)``
 * ``obj?`` / ``?obj`` / ``obj??``      -> ``get_ipython().run_line_magic('pinfo', ...)``
+* ``cd ../``, ``pip install x`` (automagic: a magic name without ``%``, on a line
+  that is not valid Python) -> ``get_ipython().run_line_magic(...)``
 * ``%%magic`` on the first line: the body stays Python for magics that run
   Python (``%%time``, ``%%capture`` ...); other cell magics mark the cell as
   not Python.
@@ -18,6 +20,7 @@ untouched lines and to the start of the magic on transformed ones.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 
@@ -25,6 +28,12 @@ from dataclasses import dataclass
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "px", "pxresult", "memit"})
 
 _ASSIGN = re.compile(r"^(?P<indent>\s*)(?P<target>[\w.\[\]'\", ]+?)\s*=\s*(?P<kind>!|%)(?P<rest>.*)$")
+# Line magics people type without `%`: with automagic on (IPython's default) `cd ../` or
+# `pip install x` runs the magic. Only a line that is not valid Python is read that way.
+_AUTOMAGIC = re.compile(
+    r"^(cd|ls|ll|pwd|pip|conda|mamba|mkdir|rm|rmdir|cp|mv|cat|env|load_ext|matplotlib|run|time|timeit|who|whos"
+    r"|reset|history|pushd|popd|bookmark|autoreload|config|store|alias)(?=\s|$)"
+)
 _HELP = re.compile(r"^(?P<indent>\s*)(?P<pre>\?{1,2})?(?P<obj>[\w.\[\]()*]+)(?P<post>\?{1,2})?\s*$")
 
 
@@ -117,6 +126,11 @@ def _transform_line(indent: str, joined: str, lineno: int, magics: list[Magic]) 
         name, _, args = rest.partition(" ")
         magics.append(Magic(lineno, "line", name, args.strip()))
         return f"{indent}{target} = get_ipython().run_line_magic({name!r}, {args.strip()!r})"
+    automagic = _AUTOMAGIC.match(stripped)
+    if automagic and not _compiles(stripped):
+        name, args = automagic.group(1), stripped[automagic.end() :].strip()
+        magics.append(Magic(lineno, "line", name, args))
+        return f"{indent}get_ipython().run_line_magic({name!r}, {args!r})"
     if ("?" in stripped) and not stripped.startswith("#"):
         help_match = _HELP.match(joined)
         if help_match and (help_match.group("pre") or help_match.group("post")):
@@ -187,3 +201,11 @@ def _escaped(line: str, index: int) -> bool:
         backslashes += 1
         index -= 1
     return backslashes % 2 == 1
+
+
+def _compiles(line: str) -> bool:
+    try:
+        compile(line, "<line>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    except (SyntaxError, ValueError):
+        return False
+    return True

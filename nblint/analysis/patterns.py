@@ -77,6 +77,49 @@ def is_loud(nb: Analysis, stmts: list[ast.stmt]) -> bool:
     return False
 
 
+def swallow_kind(nb: Analysis, stmt: ast.stmt) -> str | None:
+    """How a statement in an except handler lets the error go, or None if it does real work.
+
+    "pass" (pass, continue, break, a bare constant), "log" (print/log/display), "sleep",
+    "return" (a placeholder), "assign" (a placeholder), "exit" (an exit with status 0).
+    """
+    if isinstance(stmt, ast.Pass | ast.Continue | ast.Break):
+        return "pass"
+    exit_ = exit_status(nb, stmt.value if isinstance(stmt, ast.Expr) else stmt)
+    if exit_ is not None and exit_[0]:
+        return "exit"
+    if isinstance(stmt, ast.Expr):
+        if isinstance(stmt.value, ast.Constant):
+            return "pass"
+        if is_logging_call(nb, stmt.value):
+            return "log"
+        if call_name(nb, stmt.value) in {"time.sleep", "sleep", "asyncio.sleep"}:
+            return "sleep"
+        if isinstance(stmt.value, ast.Await) and call_name(nb, stmt.value.value) == "asyncio.sleep":
+            return "sleep"
+    if isinstance(stmt, ast.Return) and (is_none(stmt.value) or is_sentinel(stmt.value)):
+        return "return"
+    if isinstance(stmt, ast.Assign) and is_sentinel(stmt.value):
+        return "assign"
+    return None
+
+
+def is_sentinel(node: ast.AST | None) -> bool:
+    """A placeholder value: a constant, a negated constant or an empty container."""
+    if node is None or isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
+        return True
+    if isinstance(node, ast.List | ast.Tuple | ast.Set | ast.Dict):
+        return not getattr(node, "elts", None) and not getattr(node, "keys", None)
+    return False
+
+
+def handler_swallows(nb: Analysis, handler: ast.ExceptHandler) -> bool:
+    """Does every statement of the handler only let the error go (see `swallow_kind`)?"""
+    return all(swallow_kind(nb, stmt) is not None for stmt in handler.body)
+
+
 def is_none(node: ast.AST | None) -> bool:
     return node is None or (isinstance(node, ast.Constant) and node.value is None)
 
