@@ -716,5 +716,9 @@ def cluster_list(ctx, namespace: str | None) -> None:
         click.echo(f"{job['metadata']['name']:<40} {status.get('phase', 'Pending'):<18} {status.get('message', '')}")
 
 
+from nblint.cli_server import server as _server  # noqa: E402
+
+main.add_command(_server)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
