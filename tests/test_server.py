@@ -42,12 +42,17 @@ def capabilities(encodings: list[str] | None = None) -> types.ClientCapabilities
     )
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
-async def client(lsp_client: LanguageClient, tmp_path: Path):
+def accept_registrations(lsp_client: LanguageClient) -> None:
+    """The server registers its file watchers; the test client records them."""
+
     @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
     def register(params: types.RegistrationParams) -> None:
         lsp_client.registrations = params.registrations
 
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
+async def client(lsp_client: LanguageClient, tmp_path: Path):
+    accept_registrations(lsp_client)
     await lsp_client.initialize_session(
         types.InitializeParams(
             capabilities=capabilities(),
@@ -256,6 +261,28 @@ async def test_utf16_positions(client: LanguageClient, tmp_path: Path):
     assert d.range.start.character == text.index("(label") + 2
 
 
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
+async def client32(lsp_client: LanguageClient, tmp_path: Path):
+    accept_registrations(lsp_client)
+    result = await lsp_client.initialize_session(
+        types.InitializeParams(capabilities=capabilities(["utf-32"]), root_uri=tmp_path.as_uri())
+    )
+    assert result.capabilities.position_encoding == types.PositionEncodingKind.Utf32
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_negotiated_utf32_positions(client32: LanguageClient, tmp_path: Path):
+    script = tmp_path / "s.py"
+    text = "label = '😀😀'; assert (label, 'set')"
+    client32.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(script.as_uri(), "python", 1, text))
+    )
+    [d] = await diagnostics_for(client32, script.as_uri())
+    assert d.range.start.character == text.index("(label")  # code points
+
+
 @pytest.mark.asyncio
 async def test_script_cells_and_related_requirement(client: LanguageClient, tmp_path: Path):
     (tmp_path / "requirements.txt").write_text("numpy==1.26.4\n")
@@ -298,6 +325,8 @@ async def test_config_reload_and_level(client: LanguageClient, tmp_path: Path):
     nb = tmp_path / "e.ipynb"
     open_notebook(client, nb, ["def f(a):\n    return a"])
     assert await diagnostics_for(client, cell_uri(nb, 0)) == []  # missing-type-hints is off at development
+    [watch] = client.registrations
+    assert watch.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
     (tmp_path / "pyproject.toml").write_text('[tool.nblint]\nlevel = "production"\n')
     client.workspace_did_change_watched_files(
         types.DidChangeWatchedFilesParams(

@@ -85,16 +85,6 @@ def code_units(text: str, encoding: str) -> int:
     return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
 
 
-def code_points(text: str, units: int, encoding: str) -> int:
-    """The inverse of `code_units`: how many characters of `text` span `units` client code units."""
-    count = 0
-    for i, ch in enumerate(text):
-        if count >= units:
-            return i
-        count += code_units(ch, encoding)
-    return len(text)
-
-
 def notebook_model(uri: str, cells: list[dict], metadata: dict | None = None) -> Model:
     """A notebook from notebook document sync. `cells`: dicts with uri, kind ("code"/"markdown"), text,
     execution_count and metadata. Outputs are not synced, so they come from the saved file, matched by source."""
