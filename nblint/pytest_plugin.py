@@ -117,6 +117,8 @@ class LintItem(_NotebookItem):
         if error:
             raise NblintFailure(error)
         [result] = core.lint_files([str(self.path)], settings)
+        if result.status == "skipped":  # e.g. an R notebook
+            pytest.skip(result.message or "skipped")
         self.record(
             [
                 f"cell {d.cell}:{d.line or 1}: {d.severity} {d.name} ({d.code}) {d.message}"

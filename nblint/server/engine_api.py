@@ -12,10 +12,9 @@ from typing import Any
 from nblint.config import ConfigError, Settings, load_settings
 from nblint.diagnostics import Diagnostic, Fix, Related, Severity, Span
 from nblint.engine import FileResult, RuleCrash, active_rules, check_notebook, dedupe_file_findings, discover, lint_path
-from nblint.levels import LEVELS, fails
+from nblint.levels import LEVELS
 from nblint.notebook import Cell, Notebook, NotebookError, parse
 from nblint.registry import find
-from nblint.rule import Rule
 
 __all__ = [
     "LEVELS",
@@ -26,21 +25,17 @@ __all__ = [
     "Notebook",
     "NotebookError",
     "Related",
-    "Rule",
     "Settings",
     "Severity",
     "Span",
-    "fails",
     "find",
 ]
 
-# Rules whose verdict rests on what a saved notebook holds besides its sources. A JupyterLab-LSP
-# virtual document carries sources only, so these are skipped there (and the server logs it).
-NEEDS_SAVED_STATE = {
-    "error-output-saved": "needs the saved outputs",
-    "hidden-state": "judges execution counts, which the virtual document lacks (the order half still runs)",
-}
-SKIPPED_IN_VIRTUAL = ("error-output-saved",)
+# Rules whose verdict rests on the saved outputs. A JupyterLab-LSP virtual document carries sources
+# only, so these are skipped there, and the server logs why. (hidden-state's execution-count half
+# simply finds no counts there; its order half runs.)
+NEEDS_SAVED_STATE = {"error-output-saved": "needs the saved outputs, which a virtual document does not carry"}
+SKIPPED_IN_VIRTUAL = tuple(NEEDS_SAVED_STATE)
 
 
 def settings_for(path: str, level: str | None = None) -> tuple[Settings, str | None]:
@@ -99,10 +94,6 @@ def fixed_sources(nb: Notebook, fixes: list[Fix]) -> dict[int, str]:
     from nblint.fixes import apply_fixes
 
     return apply_fixes(nb, fixes)[0]
-
-
-def lint_file(path: str, settings: Settings) -> FileResult:
-    return lint_path(path, settings)
 
 
 def lint_files(paths: list[str], settings: Settings) -> list[FileResult]:
