@@ -443,3 +443,15 @@ def test_bad_tcp_address():
 
     out = subprocess.run([*SERVER, "--tcp", "nowhere"], capture_output=True, text=True)
     assert out.returncode == 2 and "HOST:PORT" in out.stderr
+
+
+@pytest.mark.asyncio
+async def test_client_settings_set_the_level(client: LanguageClient, tmp_path: Path):
+    nb = tmp_path / "f.ipynb"
+    open_notebook(client, nb, ["def f(a):\n    return a"])
+    assert await diagnostics_for(client, cell_uri(nb, 0)) == []
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"nblint": {"level": "production"}})
+    )
+    ds = await diagnostics_for(client, cell_uri(nb, 0), lambda ds: bool(ds))
+    assert {d.code for d in ds} == {"NB403"}
