@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 from nblint import __version__
-from nblint.cli import catalogue, cluster, env, lint, validate
+from nblint.cli import catalogue, cluster, env, lint, server, validate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,3 +33,4 @@ main.add_command(cluster.cluster)
 main.add_command(catalogue.rules_command)
 main.add_command(catalogue.explain)
 main.add_command(catalogue.new)
+main.add_command(server.server)
