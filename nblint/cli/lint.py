@@ -129,7 +129,10 @@ class _Report:
             except OSError as exc:
                 fail(f"{self.output}: cannot write report ({exc.strerror or exc})")
         else:
-            click.echo(text, nl=False, color=color)  # click strips colour off a pipe unless told
+            from nblint.fixes import encode_text
+
+            # A lone surrogate (a path with undecodable bytes) prints as its \\uXXXX escape, never a traceback.
+            click.echo(encode_text(text).decode("utf-8"), nl=False, color=color)  # click strips colour off a pipe
         return 0 if self.exit_zero and run.exit_code == 1 else run.exit_code
 
     def _show_diff(self, run) -> int:
