@@ -68,8 +68,10 @@ _JSON_TYPES[list] = "a list"
 
 def _json_type(value: object) -> str:
     if isinstance(value, list):
-        bad = next(v for v in value if not isinstance(v, str))
-        return "a list holding " + ("null" if bad is None else _JSON_TYPES.get(type(bad), "a value"))
+        bad = [v for v in value if not isinstance(v, str)]
+        if not bad:
+            return "a list"
+        return "a list holding " + ("null" if bad[0] is None else _JSON_TYPES.get(type(bad[0]), "a value"))
     return "null" if value is None else _JSON_TYPES.get(type(value), "a value")
 
 

@@ -30,6 +30,7 @@ class LineIndex:
     def __init__(self, text: str) -> None:
         self.text = text
         self.starts = line_starts(text)
+        self._ascii = text.isascii()  # then byte and character columns are the same
         self._bytes: dict[int, _ByteColumns] = {}
 
     def line(self, number: int) -> str:
@@ -50,6 +51,8 @@ class LineIndex:
 
     def chars(self, line: int, byte_column: int) -> int:
         """A UTF-8 byte column (what the AST gives) as a character column of that line."""
+        if self._ascii:
+            return max(byte_column, 0)
         text = self.line(line)
         if text.isascii():
             return min(max(byte_column, 0), len(text))

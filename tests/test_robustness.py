@@ -199,7 +199,8 @@ def test_R01_pylock_of_the_wrong_shape_is_a_problem(tmp_path, pylock):
 
 
 @pytest.mark.parametrize(
-    "pyproject", ["project = [1]", 'project = "x"', "[project]\ndependencies = 5", "[project]\ndependencies = [1, 'numpy']"]
+    "pyproject",
+    ["project = [1]", 'project = "x"', "[project]\ndependencies = 5", "[project]\ndependencies = [1, 'numpy']"],
 )
 def test_R02_pyproject_project_of_the_wrong_shape(tmp_path, pyproject):
     (tmp_path / "pyproject.toml").write_text(pyproject)
