@@ -306,3 +306,19 @@ def test_fix_refuses_a_notebook_it_cannot_rewrite_exactly(tmp_path):
     lint_path(str(path), SETTINGS, fix=True)
     assert parse(path.read_bytes(), str(path)).cells[1].source == "assert x, 'm'"
     assert "source" not in json.loads(path.read_text())["cells"][0]
+
+
+def test_a_dockerfile_that_is_not_utf8_is_one_line(tmp_path):
+    (tmp_path / "Dockerfile").write_bytes(b"FROM python:3.11-slim\n# caf\xe9\n")
+    nb = _nb(tmp_path, "x = 1")
+    result = run_nblint("env", "dockerfile", str(nb))
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and "Dockerfile (not UTF-8 text)" in lines[0]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "lsp", "github"])
+def test_a_file_name_that_is_not_utf8_prints(tmp_path, fmt):
+    (tmp_path.joinpath(os.fsdecode(b"\xff.ipynb"))).write_text(notebook_json("assert (x, 'm')"), encoding="utf-8")
+    result = run_nblint("lint", ".", "--format", fmt, cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "\\udcff" in result.stdout
