@@ -147,6 +147,9 @@ def _logical_line_starts(lines: list[str]) -> list[bool]:
     return starts
 
 
+_SIGNIFICANT = re.compile(r"[#\"'()\[\]{}]")  # what _scan looks at; everything else is skipped in one search
+
+
 def _scan(line: str, depth: int, quote: str | None) -> tuple[int, str | None]:
     i, n = 0, len(line)
     while i < n:
@@ -158,6 +161,10 @@ def _scan(line: str, depth: int, quote: str | None) -> tuple[int, str | None]:
                 return depth, quote
             i, quote = end + 3, None
             continue
+        match = _SIGNIFICANT.search(line, i)
+        if match is None:
+            break
+        i = match.start()
         ch = line[i]
         if ch == "#":
             break
@@ -167,10 +174,10 @@ def _scan(line: str, depth: int, quote: str | None) -> tuple[int, str | None]:
                 quote = triple
                 i += 3
                 continue
-            end = i + 1
-            while end < n and (line[end] != ch or _escaped(line, end)):
-                end += 1
-            i = end + 1
+            end = line.find(ch, i + 1)
+            while end > 0 and _escaped(line, end):
+                end = line.find(ch, end + 1)
+            i = (end if end >= 0 else n) + 1
             continue
         if ch in "([{":
             depth += 1
