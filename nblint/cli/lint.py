@@ -129,16 +129,13 @@ class _Report:
             except OSError as exc:
                 fail(f"{self.output}: cannot write report ({exc.strerror or exc})")
         else:
-            from nblint.fixes import encode_text
-
-            # A lone surrogate (a path with undecodable bytes) prints as its \\uXXXX escape, never a traceback.
-            click.echo(encode_text(text).decode("utf-8"), nl=False, color=color)  # click strips colour off a pipe
+            click.echo(_printable(text), nl=False, color=color)  # click strips colour off a pipe unless told
         return 0 if self.exit_zero and run.exit_code == 1 else run.exit_code
 
     def _show_diff(self, run) -> int:
         """As ruff --diff: the changes on stdout, a count on stderr, exit 1 if anything would change."""
         changed = [r for r in run.results if r.diff]
-        click.echo("".join(r.diff for r in changed), nl=False)
+        click.echo(_printable("".join(r.diff for r in changed)), nl=False)
         for r in run.results:
             if r.status == "error":
                 click.echo(f"error: {r.message}", err=True)
@@ -150,6 +147,13 @@ class _Report:
         if run.exit_code == 2:
             return 2
         return 1 if changed and not self.exit_zero else 0
+
+
+def _printable(text: str) -> str:
+    """A lone surrogate (a file name with bytes that are not UTF-8) prints as its \\uXXXX escape."""
+    from nblint.fixes import encode_text
+
+    return encode_text(text).decode("utf-8")
 
 
 def _fixes_section(results) -> str:
