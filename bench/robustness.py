@@ -4,8 +4,9 @@ the same code exported to .py, for scale.
     python bench/robustness.py [--runs 3] [--budget 2.0]
 
 Cases: 10,000 small cells; one 5 MB cell (20,000 `assert (x, 'm')` lines around a long string literal);
-20,000 such asserts under `--fix`. Prints a Markdown table (median of N fresh processes, wall and CPU
-seconds) and exits 1 when a case's CPU time is over budget (CPU, since a shared machine inflates wall time).
+20,000 such asserts under `--fix` (for scale: not budgeted). Prints a Markdown table (median of N fresh
+processes, wall and CPU seconds) and exits 1 when a case's CPU time is over budget (CPU, since a shared
+machine inflates wall time).
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def cases() -> dict[str, tuple[list[str], list[str]]]:
     return {
         "10,000 cells": (many, []),
         "one 5 MB cell": ([literal + "\n" + asserts], []),
-        "20,000 fixes in one cell (--fix)": (["x0 = 1\n" + asserts], ["--fix"]),
+        # For scale, not budgeted: --fix lints again after each pass.
+        "20,000 fixes in one cell (--fix, not budgeted)": (["x0 = 1\n" + asserts], ["--fix"]),
     }
 
 
@@ -86,7 +88,7 @@ def main() -> int:
             ratio = f"{cpu / ruff_cpu:.1f}x" if ruff_cpu else "n/a"
             size = f"{len(text) / 1e6:.1f} MB"
             print(f"| {name} | {size} | {wall:.2f} s / {cpu:.2f} s | {ruff_wall:.2f} s / {ruff_cpu:.2f} s | {ratio} |")
-            over |= cpu > args.budget
+            over |= cpu > args.budget and "--fix" not in extra
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"\nbudget: {args.budget:.1f} s per case: {'EXCEEDED' if over else 'met'}")

@@ -47,6 +47,8 @@ class Transformed:
 
 
 def transform(source: str) -> Transformed:
+    if "%" not in source and "!" not in source and "?" not in source:  # most cells: nothing to transform
+        return Transformed(source, (), True)
     lines = source.split("\n")
     magics: list[Magic] = []
     first = _first_code_line(lines)
