@@ -71,6 +71,9 @@ def _deep(rng: random.Random) -> str:
             "if a:\n    pass\n" + "elif b:\n    pass\n" * n,
             "assert (" + "+".join(["1"] * n) + ", 'm')",
             "t = " + "(" * 150 + "1" + ")" * 150,
+            "def h():\n    try:\n        run()\n    except Exception:\n        return " + "+".join(["1"] * n),
+            "p = f'/home/ana/{" + "+".join(["1"] * n) + "}'",
+            "try:\n    run()\nexcept Exception:\n    print('x', file=" + "+".join(["e"] * n) + ")",
         ]
     )
 

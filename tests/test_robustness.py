@@ -151,8 +151,24 @@ def test_N06_opaque_cells_are_found_once(tmp_path, monkeypatch):
         "if a:\n    pass\n" + "elif a:\n    pass\n" * 1500 + "else:\n    raise SystemExit",
         "if r.status_code != " + "+".join(["1"] * 3000) + ":\n    raise ValueError",
         "assert (" + "+".join(["1"] * 3000) + ", 'm')",
+        "def h():\n    try:\n        run()\n    except Exception:\n        return " + "+".join(["1"] * 3000),
+        "p = f'/home/ana/{" + "+".join(["1"] * 3000) + "}'",
+        "import sys\ntry:\n    run()\nexcept Exception:\n    print('x', file=" + "+".join(["e"] * 3000) + ")",
     ],
-    ids=["sum", "ifexp", "not", "chain", "lambdas", "annotation", "elif", "compare", "assert"],
+    ids=[
+        "sum",
+        "ifexp",
+        "not",
+        "chain",
+        "lambdas",
+        "annotation",
+        "elif",
+        "compare",
+        "assert",
+        "return",
+        "fstring",
+        "print-file",
+    ],
 )
 def test_N07_deep_expressions_do_not_recurse(tmp_path, source):
     path = _raw_nb(tmp_path, source)
