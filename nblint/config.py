@@ -109,6 +109,8 @@ def _config_table(path: Path) -> dict[str, Any] | None:
     data = _load_toml(path)
     if path.name == "pyproject.toml":
         tool = data.get("tool")
+        if tool is not None and not isinstance(tool, dict):
+            raise ConfigError(f"{path}: `tool` must be a table, e.g. [tool.nblint]")
         return tool.get("nblint") if isinstance(tool, dict) else None
     return data
 
@@ -123,6 +125,8 @@ def _load_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read config ({exc.strerror or exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 (byte 0x{exc.object[exc.start]:02x}); TOML files must be UTF-8") from None
 
 
 def load_settings(start: Path, config_file: Path | None = None) -> Settings:
@@ -130,7 +134,12 @@ def load_settings(start: Path, config_file: Path | None = None) -> Settings:
     if config_file is not None:
         data = _load_toml(config_file)
         # A pyproject.toml keeps settings under [tool.nblint]; a file of its own holds them at the top.
-        table = data.get("tool", {}).get("nblint", {}) if "tool" in data else data
+        table = data
+        if "tool" in data:
+            tool = data["tool"]
+            if not isinstance(tool, dict):
+                raise ConfigError(f"{config_file}: `tool` must be a table, e.g. [tool.nblint]")
+            table = tool.get("nblint", {})
         return parse_settings(table, config_file.resolve().parent, str(config_file))
     found = find_config(start)
     if found is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from nblint import levels
@@ -34,7 +35,7 @@ def active_rules(settings: Settings, path: str) -> list[tuple[Rule, Severity]]:
 
 def check_notebook(nb: Notebook, rules: Iterable[tuple[Rule, Severity]], settings=None) -> list[Diagnostic]:
     analysis = Analysis(nb, settings, rule_names())
-    suppressions = Suppressions(nb.cells)
+    suppressions = Suppressions(nb)
     found = []
     for rule, severity in rules:
         for finding in _run_rule(rule, analysis):
@@ -101,7 +102,7 @@ def lint_path(
         diagnostics = check_notebook(nb, rules, settings)
         if (fix or diff) and any(d.fix for d in diagnostics):
             nb, diagnostics = _fix(nb, rules, settings, diagnostics, result, write=fix, show_diff=diff, unsafe=unsafe)
-    except RuleCrash as exc:
+    except (RuleCrash, NotebookError) as exc:  # NotebookError: metadata nblint tells lint nonsense
         return FileResult(path, "error", settings.level, message=str(exc))
     result.diagnostics = diagnostics
     result.sources = {d.cell: nb.cells[d.cell - 1].source for d in diagnostics if d.cell and d.path == nb.path}
@@ -120,35 +121,79 @@ def _fix(nb, rules, settings, diagnostics, result: FileResult, write: bool, show
     Unsafe fixes (those that also change files next to the notebook) only with `unsafe`.
     """
     from nblint.fixes import apply_fixes, cell_diff, merged_appends, text_diff, write_atomic
-    from nblint.jsonmap import JsonMap
 
     if nb.nbformat < 4:
         result.message = "fixes skipped: the file is nbformat 3; open and save it in Jupyter to upgrade it first"
         return nb, diagnostics
     original, appends = nb, []
     for _ in range(MAX_FIX_PASSES):
-        sources, applied = apply_fixes(nb, [d.fix for d in diagnostics if d.fix and (d.fix.safe or unsafe)])
+        candidates = [d.fix for d in diagnostics if d.fix and (d.fix.safe or unsafe) and _fixable(nb, d.fix)]
+        sources, applied = apply_fixes(nb, candidates)
+        broken = _broken_cells(nb, sources)
+        if broken:  # a fix must never add a syntax error: those cells keep their source
+            candidates = [f for f in candidates if not any(e.cell in broken for e in f.edits)]
+            sources, applied = apply_fixes(nb, candidates)
         if not applied:
+            break
+        fixed = _rewrite(nb, sources)
+        if fixed is None:
+            result.message = "some fixes skipped: nblint could not rewrite this notebook's JSON exactly"
             break
         result.fixed += len(applied)
         result.applied += [f.message for f in applied]
         appends += [a for f in applied for a in f.appends]
-        text = JsonMap(nb.text).replace_sources(sources)
-        nb = parse(text.encode("utf-8"), nb.path)
+        nb = fixed
         diagnostics = check_notebook(nb, rules, settings)
     if nb is original:
         return nb, diagnostics
     files = merged_appends(appends)
     if show_diff:
         result.diff = cell_diff(original, nb) + "".join(
-            text_diff(path, path.read_text(encoding="utf-8") if path.exists() else "", text)
-            for path, text in files.items()
+            text_diff(path, old.decode("utf-8", "replace"), new.decode("utf-8", "replace"))
+            for path, (old, new) in files.items()
         )
     if write:
-        for path, text in files.items():  # files first: a crash then leaves the notebook as it was
-            write_atomic(path, text)
+        for path, (_, new) in files.items():  # files first: a crash then leaves the notebook as it was
+            write_atomic(path, new)
         write_atomic(Path(nb.path), nb.text)
     return nb, diagnostics
+
+
+def _fixable(nb: Notebook, fix) -> bool:
+    """A fix may only touch cells whose source the model holds exactly (see `Cell.exact`)."""
+    return all(1 <= e.cell <= len(nb.cells) and nb.cells[e.cell - 1].exact for e in fix.edits)
+
+
+def _broken_cells(nb: Notebook, sources: dict[int, str]) -> set[int]:
+    """Cells that parse now and would not with their new source."""
+    from nblint.analysis.cells import CodeCell
+
+    return {
+        number
+        for number, source in sources.items()
+        if CodeCell(nb.cells[number - 1]).tree is not None
+        and CodeCell(replace(nb.cells[number - 1], source=source)).tree is None
+    }
+
+
+def _rewrite(nb: Notebook, sources: dict[int, str]) -> Notebook | None:
+    """The notebook with new sources for some cells, or None when that cannot be done exactly.
+
+    The new file is read back: the changed cells must hold their new source and every other cell
+    exactly what it held, or nothing is written.
+    """
+    from nblint.fixes import encode_text
+    from nblint.jsonmap import JsonMap
+
+    mapping = JsonMap(nb.text)
+    if any(number not in mapping.sources for number in sources):
+        return None
+    try:
+        fixed = parse(encode_text(mapping.replace_sources(sources)), nb.path)
+    except NotebookError:
+        return None
+    expected = [(c.cell_type, sources.get(c.number, c.source)) for c in nb.cells]
+    return fixed if [(c.cell_type, c.source) for c in fixed.cells] == expected else None
 
 
 def file_lines(diagnostics: list[Diagnostic], notebook: str) -> dict[tuple[str, int], str]:

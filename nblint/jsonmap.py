@@ -12,6 +12,7 @@ import json
 import re
 from dataclasses import dataclass
 
+_LINES = re.compile(r"[^\n]*\n|[^\n]+")
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.S)
 
 
@@ -33,19 +34,19 @@ class JsonMap:
 
     def file_line(self, cell: int, line: int | None) -> int:
         """The 1-based line of the file holding `line` of cell `cell` (1-based)."""
-        if not 1 <= cell <= len(self.sources):
+        span = self.sources.get(cell)
+        if span is None:
             return 1
-        span = self.sources[cell - 1]
         if span.elements and line:
             return self.line_of(span.elements[min(line, len(span.elements)) - 1])
         return self.line_of(span.start)
 
     def replace_sources(self, new_sources: dict[int, str]) -> str:
         """The file text with the given cells' sources (1-based cell -> text) re-written in place."""
-        ascii_only = _uses_ascii_escapes(self.text)
+        ascii_only = _uses_ascii_escapes(self.text.removeprefix("\ufeff"))
         pieces, cursor = [], 0
-        for cell in sorted(new_sources):
-            span = self.sources[cell - 1]
+        for cell in sorted(new_sources, key=lambda c: self.sources[c].start):
+            span = self.sources[cell]
             pieces.append(self.text[cursor : span.start])
             pieces.append(self._render(span, new_sources[cell], ascii_only))
             cursor = span.end
@@ -56,7 +57,7 @@ class JsonMap:
         original = self.text[span.start : span.end]
         if original.startswith('"'):
             return json.dumps(source, ensure_ascii=ascii_only)
-        lines = source.splitlines(keepends=True)
+        lines = _LINES.findall(source)  # split at "\n" only, as Jupyter writes source lists
         if not lines:
             return "[]"
         if len(span.elements) >= 1:
@@ -86,10 +87,10 @@ def _indent_before(text: str, offset: int) -> str:
     return line[: len(line) - len(line.lstrip())]
 
 
-def _find_sources(text: str) -> list[SourceSpan]:
+def _find_sources(text: str) -> dict[int, SourceSpan]:
     """Offsets of cells[i].source for a v4 notebook, by a small tokenizer (JSON keeps no positions)."""
     tokens = _TOKEN.finditer(text)
-    spans: list[SourceSpan] = []
+    spans: dict[int, SourceSpan] = {}  # by 1-based cell: a cell without "source" has none
     stack: list[list] = []  # frames: [kind, key, index, path]
     path: tuple = ()
     key: str | None = None
@@ -110,7 +111,7 @@ def _find_sources(text: str) -> list[SourceSpan]:
         elif tok in "}]":
             frame = stack.pop()
             if list_value is not None and tok == "]" and _is_source_path(path):
-                spans.append(SourceSpan(list_value[0], match.end(), tuple(list_value[1])))
+                spans[path[1] + 1] = SourceSpan(list_value[0], match.end(), tuple(list_value[1]))
                 list_value = None
             path = frame[3]
         elif tok == ":":
@@ -127,7 +128,7 @@ def _find_sources(text: str) -> list[SourceSpan]:
             if list_value is not None and frame and frame[0] == "[" and _is_source_path(path):
                 list_value[1].append(match.start())
             elif pending is not None and _is_source_path(pending) and tok.startswith('"'):
-                spans.append(SourceSpan(match.start(), match.end(), ()))
+                spans[pending[1] + 1] = SourceSpan(match.start(), match.end(), ())
             pending = None
     return spans
 

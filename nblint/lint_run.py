@@ -126,6 +126,14 @@ def discover(
     errors: list[FileResult] = []
     for raw in paths:
         path = Path(raw)
+        try:
+            path.stat()
+        except FileNotFoundError:
+            pass  # reported below
+        except (OSError, ValueError) as exc:  # a name too long, a NUL: the system refuses the name
+            reason = getattr(exc, "strerror", None) or exc
+            errors.append(FileResult(raw, "error", message=f"{path}: cannot open ({reason})"))
+            continue
         settings = settings_for(raw)
         if path.is_dir():
             files += [(notebook, settings_for(notebook)) for notebook in _notebooks_below(path, settings_for)]

@@ -8,6 +8,7 @@ own upgrade path.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,9 @@ class Cell:
     outputs: tuple[dict[str, Any], ...] = ()
     execution_count: int | None = None
     metadata: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # False when the file's source held text that is not Unicode (a lone surrogate escape such as
+    # `\ud83d`), which `source` shows as U+FFFD: a fix rewriting this cell would lose it, so fixes skip it.
+    exact: bool = True
 
     @property
     def is_code(self) -> bool:
@@ -83,14 +87,14 @@ def parse(data: bytes, path: str) -> Notebook:
     if b"\x00" in data[:4096]:
         raise NotebookError(f"{path}: binary data, not a notebook; check the file is an .ipynb saved by Jupyter")
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8")  # a BOM stays in `text`, so a fixed file keeps it
     except UnicodeDecodeError as exc:
         raise NotebookError(
             f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
             "notebooks must be saved as UTF-8"
         ) from None
     try:
-        raw = json.loads(text)
+        raw = json.loads(text.removeprefix("\ufeff"))
     except json.JSONDecodeError as exc:
         raise NotebookError(
             f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}; "
@@ -106,7 +110,7 @@ def parse(data: bytes, path: str) -> Notebook:
     if major > 4:
         raise NotebookError(f"{path}: nbformat {major} is newer than this nblint understands (4); upgrade nblint")
     if major < 4:
-        raw = _upgrade(text, path, major)
+        raw = _upgrade(text.removeprefix("\ufeff"), path, major)
     return _from_v4(raw, path, text, major)
 
 
@@ -124,6 +128,11 @@ def _from_v4(raw: dict[str, Any], path: str, text: str, major: int) -> Notebook:
     cells_raw = raw.get("cells")
     if not isinstance(cells_raw, list):
         raise NotebookError(f"{path}: 'cells' must be a list; the notebook structure is damaged")
+    inexact: set[int] = set()
+    if _SURROGATE_ESCAPE.search(text):
+        inexact = {i for i, c in enumerate(cells_raw, 1) if isinstance(c, dict) and _has_surrogate(c.get("source"))}
+        raw = _without_surrogates(raw)
+        cells_raw = raw["cells"]
     metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
     cells = []
     for number, c in enumerate(cells_raw, start=1):
@@ -143,6 +152,45 @@ def _from_v4(raw: dict[str, Any], path: str, text: str, major: int) -> Notebook:
                 outputs=tuple(o for o in outputs if isinstance(o, dict)) if isinstance(outputs, list) else (),
                 execution_count=count if isinstance(count, int) else None,
                 metadata=c.get("metadata") if isinstance(c.get("metadata"), dict) else {},
+                exact=number not in inexact,
             )
         )
     return Notebook(path=path, cells=tuple(cells), metadata=metadata, nbformat=major, text=text)
+
+
+# JSON may escape half of a surrogate pair on its own (`"\\ud83d"`): valid JSON, but not Unicode, so no
+# reporter could print it. Such strings are read with U+FFFD in its place, everywhere in the notebook.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_surrogate(source: Any) -> bool:
+    return isinstance(source, (str, list)) and bool(_SURROGATE.search(join_source(source)))
+
+
+def _without_surrogates(value: Any) -> Any:
+    """A copy of a parsed JSON value with lone surrogates replaced; iterative, as JSON nests deeply."""
+
+    def clean(item: Any) -> Any:
+        if isinstance(item, str):
+            return _SURROGATE.sub("\ufffd", item)
+        if isinstance(item, dict):
+            copy: dict = {}
+            pending.append((item, copy))
+            return copy
+        if isinstance(item, list):
+            copy_list: list = []
+            pending.append((item, copy_list))
+            return copy_list
+        return item
+
+    pending: list[tuple[Any, Any]] = []
+    root = clean(value)
+    while pending:
+        original, copy = pending.pop()
+        if isinstance(original, dict):
+            for key, item in original.items():
+                copy[clean(key)] = clean(item)
+        else:
+            copy.extend(clean(item) for item in original)
+    return root

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from nblint.analysis.notebook import Analysis
 from nblint.diagnostics import Finding, Span
+from nblint.notebook import join_source
 from nblint.rule import Rule, code_cell, example, md
 
 
@@ -73,11 +74,10 @@ class ErrorOutputSaved(Rule):
 
 def _error_in_output(output: dict) -> str | None:
     if output.get("output_type") == "error":
-        ename, evalue = output.get("ename") or "Error", str(output.get("evalue") or "")
+        ename, evalue = str(output.get("ename") or "Error"), str(output.get("evalue") or "")
         return f"{ename}: {evalue[:80]}" if evalue else str(ename)
     if output.get("output_type") == "stream" and output.get("name") == "stderr":
-        text = output.get("text", "")
-        text = "".join(text) if isinstance(text, list) else str(text)
+        text = join_source(output.get("text"))
         if "Traceback (most recent call last):" in text:
             last = [ln for ln in text.strip().splitlines() if ln.strip()][-1]
             return f"a traceback printed to stderr ({last.strip()[:80]})"

@@ -41,15 +41,18 @@ class HiddenState(Rule):
 
     def check(self, nb: Analysis) -> Iterator[Finding]:
         symbols = nb.symbols
-        bound: set[str] = set()
+        bound: set[str] = set()  # names earlier cells bind; grown in place, so cost stays linear in cells
         for cs in symbols.cells:
             cell = cs.cell
-            visible = bound | cs.binds | KNOWN
+
+            def visible(name: str, cs=cs, bound=bound) -> bool:
+                return name in bound or name in cs.binds or name in KNOWN
+
             opaque = symbols.opaque_before(cell.number)
             reported: set[str] = set()
             for read in cs.reads:
                 later = symbols.first_binding.get(read.id)
-                if read.id in visible or read.id in reported or later is None or opaque:
+                if visible(read.id) or read.id in reported or later is None or opaque:
                     continue
                 reported.add(read.id)
                 yield Finding(
@@ -63,7 +66,7 @@ class HiddenState(Rule):
                     continue
                 for name in fn.free:
                     later = symbols.first_binding.get(name)
-                    if name in visible or name in KNOWN or later is None or later <= cell.number:
+                    if visible(name) or later is None or later <= cell.number:
                         continue
                     yield Finding(
                         f"`{fn.name}()` reads `{name}`, which is only defined later, in cell {later}",

@@ -63,7 +63,7 @@ class IneffectiveAssertion(CellRule):
         parts = []
         for elt in test.elts:
             text = cell.segment(elt)
-            parts.append(f"({text})" if "\n" in text else text)
+            parts.append(f"({text})" if "\n" in text or "\r" in text else text)
         return Fix("remove the tuple parentheses", (Edit(cell.number, cell.span(test), ", ".join(parts)),))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from nblint.analysis.cells import CodeCell
@@ -11,6 +12,7 @@ from nblint.analysis.notebook import Analysis
 from nblint.diagnostics import Append, Edit, Finding, Fix, Span
 from nblint.environment.install_command import Install, parse_install
 from nblint.rule import Rule, example
+from nblint.text_lines import LineIndex
 
 _SUBPROCESS = frozenset(
     {
@@ -111,19 +113,32 @@ class InlineInstall(Rule):
         line, lines = magic.line, cell.lines
         if not install.movable or lines[line - 1].rstrip().endswith("\\"):
             return None
+        text = lines[line - 1]
+        indent = text[: len(text) - len(text.lstrip())]
         if line < len(lines):
             span = Span(line, 1, line + 1, 1)
         elif line > 1:
             span = Span(line - 1, len(lines[line - 2]) + 1, line, len(lines[line - 1]) + 1)
         else:
             span = Span(1, 1, 1, len(lines[0]) + 1)
+        replacement = ""
+        if indent and not _parses(cell, span):  # the install was a block's only statement: keep the block
+            span, replacement = Span(line, 1, line, len(text) + 1), f"{indent}pass"
         requirements = str(Path(nb.notebook.path).parent / "requirements.txt")
         return Fix(
             f"move {', '.join(install.specs)} to requirements.txt",
-            (Edit(cell.number, span, ""),),
+            (Edit(cell.number, span, replacement),),
             safe=False,
             appends=(Append(requirements, install.specs),),
         )
+
+
+def _parses(cell: CodeCell, deleted: Span) -> bool:
+    """Does the cell still parse once `deleted` is removed?"""
+    source, index = cell.cell.source, LineIndex(cell.cell.source)
+    start = index.offset(deleted.line, deleted.column - 1)
+    end = index.offset(deleted.end_line, deleted.end_column - 1)
+    return CodeCell(replace(cell.cell, source=source[:start] + source[end:])).tree is not None
 
 
 def _command_words(node: ast.AST) -> list[str] | None:

@@ -235,13 +235,22 @@ def _node_span(nb: Analysis, cell_number: int, node: ast.AST) -> Span:
 
 
 def _declares_none(fn) -> bool:
-    ret = fn.returns
-    if ret is not None:
-        text = ast.unparse(ret)
-        if "None" in text or "Optional" in text or "Any" in text:
-            return True
+    if fn.returns is not None and _mentions(fn.returns, ("None", "Optional", "Any")):
+        return True
     doc = ast.get_docstring(fn) or ""
     return "None" in doc
+
+
+def _mentions(annotation: ast.AST, words: tuple[str, ...]) -> bool:
+    """Does an annotation name one of `words` (also inside a string annotation)? `ast.walk`, not
+    `ast.unparse`: an annotation `A | B | ...` nests one level per term and must not recurse."""
+    for node in ast.walk(annotation):
+        text = getattr(node, "id", None) or getattr(node, "attr", None)
+        if isinstance(node, ast.Constant):
+            text = "None" if node.value is None else node.value if isinstance(node.value, str) else None
+        if text and any(word in text for word in words):
+            return True
+    return False
 
 
 def _is_tail(body: list[ast.stmt], node: ast.stmt) -> bool:

@@ -10,6 +10,7 @@ from functools import cached_property, lru_cache
 from nblint.analysis.magics import Transformed, transform
 from nblint.diagnostics import Span
 from nblint.notebook import Cell
+from nblint.text_lines import LineIndex, split_lines
 
 _FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 
@@ -35,7 +36,7 @@ class CodeCell:
     def __init__(self, cell: Cell) -> None:
         self.cell = cell
         self.transformed, self.tree, self.syntax_error = _parse(cell.source)
-        self.lines = cell.source.split("\n")
+        self.lines = split_lines(cell.source)  # as Python splits them, so AST line numbers index it
 
     @property
     def number(self) -> int:
@@ -64,14 +65,19 @@ class CodeCell:
             yield parent
             parent = self.parents.get(parent)
 
+    @cached_property
+    def _source_index(self) -> LineIndex:
+        return LineIndex(self.cell.source)
+
+    @cached_property
+    def _python_index(self) -> LineIndex:
+        return LineIndex(self.transformed.python)
+
     def column(self, line: int, byte_offset: int) -> int:
         """AST columns count UTF-8 bytes; diagnostics count characters (1-based)."""
         if not 1 <= line <= len(self.lines):
             return byte_offset + 1
-        text = self.lines[line - 1]
-        if text.isascii():
-            return min(byte_offset, len(text)) + 1
-        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore")) + 1
+        return self._source_index.chars(line, byte_offset) + 1
 
     def span(self, node: ast.AST, end: ast.AST | None = None) -> Span:
         end = end or node
@@ -89,4 +95,11 @@ class CodeCell:
         return Span(line, indent + 1, line, len(text.rstrip()) + 1)
 
     def segment(self, node: ast.AST) -> str:
-        return ast.get_source_segment(self.transformed.python, node) or ""
+        """The source text of `node`, from line offsets computed once per cell (`ast.get_source_segment`
+        splits the whole cell again on every call)."""
+        if getattr(node, "end_lineno", None) is None:
+            return ""
+        index = self._python_index
+        start = index.offset(node.lineno, index.chars(node.lineno, node.col_offset))
+        end = index.offset(node.end_lineno, index.chars(node.end_lineno, node.end_col_offset))
+        return index.text[start:end]

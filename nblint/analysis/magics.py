@@ -34,6 +34,8 @@ _AUTOMAGIC = re.compile(
     r"^(cd|ls|ll|pwd|pip|conda|mamba|mkdir|rm|rmdir|cp|mv|cat|env|load_ext|matplotlib|run|time|timeit|who|whos"
     r"|reset|history|pushd|popd|bookmark|autoreload|config|store|alias)(?=\s|$)"
 )
+# The cheap pre-check: a line starting with one of those names, whatever follows.
+_MAYBE_AUTOMAGIC = re.compile(r"^[ \t]*" + _AUTOMAGIC.pattern[1:], re.M)
 _HELP = re.compile(r"^(?P<indent>\s*)(?P<pre>\?{1,2})?(?P<obj>[\w.\[\]()*]+)(?P<post>\?{1,2})?\s*$")
 
 
@@ -56,6 +58,8 @@ class Transformed:
 
 
 def transform(source: str) -> Transformed:
+    if "%" not in source and "!" not in source and "?" not in source and not _MAYBE_AUTOMAGIC.search(source):
+        return Transformed(source, (), True)  # most cells: nothing to transform
     lines = source.split("\n")
     magics: list[Magic] = []
     first = _first_code_line(lines)
@@ -161,6 +165,9 @@ def _logical_line_starts(lines: list[str]) -> list[bool]:
     return starts
 
 
+_SIGNIFICANT = re.compile(r"[#\"'()\[\]{}]")  # what _scan looks at; everything else is skipped in one search
+
+
 def _scan(line: str, depth: int, quote: str | None) -> tuple[int, str | None]:
     i, n = 0, len(line)
     while i < n:
@@ -172,6 +179,10 @@ def _scan(line: str, depth: int, quote: str | None) -> tuple[int, str | None]:
                 return depth, quote
             i, quote = end + 3, None
             continue
+        match = _SIGNIFICANT.search(line, i)
+        if match is None:
+            break
+        i = match.start()
         ch = line[i]
         if ch == "#":
             break
@@ -181,10 +192,10 @@ def _scan(line: str, depth: int, quote: str | None) -> tuple[int, str | None]:
                 quote = triple
                 i += 3
                 continue
-            end = i + 1
-            while end < n and (line[end] != ch or _escaped(line, end)):
-                end += 1
-            i = end + 1
+            end = line.find(ch, i + 1)
+            while end > 0 and _escaped(line, end):
+                end = line.find(ch, end + 1)
+            i = (end if end >= 0 else n) + 1
             continue
         if ch in "([{":
             depth += 1

@@ -126,15 +126,23 @@ def is_none(node: ast.AST | None) -> bool:
 
 def terminates(stmts: list[ast.stmt]) -> bool:
     """Whether control can never fall off the end of this block."""
-    if not stmts:
-        return False
-    last = stmts[-1]
+    # An `elif` chain nests one If per branch without indenting: follow it in a loop, not by recursion
+    # (bodies are bounded by Python's indentation limit).
+    while stmts:
+        last = stmts[-1]
+        if not isinstance(last, ast.If):
+            return _last_terminates(last)
+        if not terminates(last.body):
+            return False
+        stmts = last.orelse
+    return False
+
+
+def _last_terminates(last: ast.stmt) -> bool:
     if isinstance(last, (ast.Return, ast.Raise, ast.Continue, ast.Break)):
         return True
     if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
         return (dotted(last.value.func) or "") in EXIT_CALLS
-    if isinstance(last, ast.If):
-        return terminates(last.body) and terminates(last.orelse)
     if isinstance(last, (ast.With, ast.AsyncWith)):
         return terminates(last.body)
     if isinstance(last, ast.Try):
@@ -182,11 +190,22 @@ def is_error_test(test: ast.AST) -> bool:
             isinstance(c, ast.Constant) and c.value == 0 for c in test.comparators
         ):
             return True  # len(x) == 0
-        status = any("status" in ast.unparse(side) for side in [test.left, *test.comparators])
+        status = any(_mentions_status(side) for side in [test.left, *test.comparators])
         return status and any(isinstance(op, ast.NotEq | ast.GtE | ast.Gt | ast.NotIn) for op in ops)
     if isinstance(test, ast.Attribute) and test.attr == "empty":
         return True
     return isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr in {"isnull", "isna"}
+
+
+def _mentions_status(node: ast.AST) -> bool:
+    """`resp.status_code`, `status`, `r["status"]`: walked, not unparsed (deep expressions must not recurse)."""
+    for child in ast.walk(node):
+        text = getattr(child, "id", None) or getattr(child, "attr", None)
+        if isinstance(child, ast.Constant) and isinstance(child.value, str):
+            text = child.value
+        if text and "status" in text:
+            return True
+    return False
 
 
 def _is_check_call(call: ast.Call) -> bool:

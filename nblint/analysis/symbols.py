@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import ast
 import builtins
-from collections.abc import Iterator
+import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from nblint.analysis.cells import CodeCell
 
@@ -76,13 +78,18 @@ class NotebookSymbols:
                 self.functions[fn.name] = fn
 
     def opaque_before(self, cell_number: int) -> bool:
-        return any(s.opaque and s.cell.number <= cell_number for s in self.cells)
+        """Did a cell at or before this one bind names we cannot see (a star import, %run)?"""
+        return self._first_opaque <= cell_number
+
+    @cached_property
+    def _first_opaque(self) -> float:
+        return min((s.cell.number for s in self.cells if s.opaque), default=math.inf)
 
 
 def _cell_symbols(cell: CodeCell) -> CellSymbols:
     symbols = CellSymbols(cell)
     symbols.opaque = any(m.kind == "line" and m.name in {"run", "load", "store"} for m in cell.transformed.magics)
-    _ModuleVisitor(symbols).visit(cell.tree)
+    _walk_module(symbols, cell.tree)
     return symbols
 
 
@@ -90,88 +97,73 @@ def _target_names(target: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
 
 
-class _ModuleVisitor(ast.NodeVisitor):
-    """Walks code that runs when the cell runs (module level and class bodies)."""
+def _walk_module(s: CellSymbols, tree: ast.AST) -> None:
+    """Walk code that runs when the cell runs (module level and class bodies), in source order.
 
-    def __init__(self, symbols: CellSymbols) -> None:
-        self.s = symbols
-
-    def visit_Name(self, node: ast.Name) -> None:
-        if isinstance(node.ctx, ast.Load):
-            self.s.reads.append(node)
-        else:
-            self.s.binds.add(node.id)
-
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            self.s.binds.add(alias.asname or alias.name.split(".")[0])
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        for alias in node.names:
-            if alias.name == "*":
-                self.s.opaque = True
+    An explicit stack, not a recursive visitor: `1 + 1 + ... + 1` nests one AST level per term, and
+    valid Python must never hit the recursion limit. A callable on the stack closes a comprehension.
+    """
+    stack: list[ast.AST | Callable[[], None]] = [tree]
+    while stack:
+        node = stack.pop()
+        if callable(node):
+            node()
+            continue
+        children: list[ast.AST] | None = None  # None: every child
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                s.reads.append(node)
             else:
-                self.s.binds.add(alias.asname or alias.name)
+                s.binds.add(node.id)
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            for alias in node.names:
+                if alias.name == "*":
+                    s.opaque = True
+                elif isinstance(node, ast.Import):
+                    s.binds.add(alias.asname or alias.name.split(".")[0])
+                else:
+                    s.binds.add(alias.asname or alias.name)
+            continue
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            s.binds.add(node.name)
+            children = [*node.decorator_list, *_defaults(node.args)]
+            info = FunctionInfo(node.name, s.cell.number, node)
+            info.free = _free_names(node)
+            # Names a function declares global and assigns are bound once it runs; count them here.
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Global):
+                    s.binds.update(inner.names)
+            s.functions.append(info)
+        elif isinstance(node, ast.Lambda):
+            children = _defaults(node.args)
+        elif isinstance(node, ast.ClassDef | ast.ExceptHandler | ast.MatchAs | ast.MatchStar):
+            if node.name:
+                s.binds.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            s.binds.add(node.rest)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            s.calls.append(node)
+        elif isinstance(node, _COMPREHENSIONS):
+            stack.append(_comprehension(s, node))
+        stack.extend(reversed(children if children is not None else list(ast.iter_child_nodes(node))))
 
-    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        self.s.binds.add(node.name)
-        for expr in [*node.decorator_list, *_defaults(node.args)]:
-            self.visit(expr)
-        info = FunctionInfo(node.name, self.s.cell.number, node)
-        info.free = _free_names(node)
-        # Names a function declares global and assigns are bound once it runs; count them here.
-        for inner in ast.walk(node):
-            if isinstance(inner, ast.Global):
-                self.s.binds.update(inner.names)
-        self.s.functions.append(info)
 
-    visit_FunctionDef = visit_AsyncFunctionDef = _function
+def _comprehension(s: CellSymbols, node: ast.AST) -> Callable[[], None]:
+    """Record what a comprehension binds; returns what to do once its children are walked."""
+    local = set()
+    for gen in node.generators:
+        local |= _target_names(gen.target)
+    for child in ast.walk(node):
+        if isinstance(child, ast.NamedExpr) and isinstance(child.target, ast.Name):
+            s.binds.add(child.target.id)
+    before, new_names = len(s.reads), local - s.binds
 
-    def visit_Lambda(self, node: ast.Lambda) -> None:
-        for expr in _defaults(node.args):
-            self.visit(expr)
+    def close() -> None:
+        s.reads[before:] = [n for n in s.reads[before:] if n.id not in local]
+        s.binds.difference_update(new_names)  # comprehension targets do not leak
 
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        self.s.binds.add(node.name)
-        self.generic_visit(node)
-
-    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
-        if node.name:
-            self.s.binds.add(node.name)
-        self.generic_visit(node)
-
-    def visit_MatchAs(self, node: ast.MatchAs) -> None:
-        if node.name:
-            self.s.binds.add(node.name)
-        self.generic_visit(node)
-
-    def visit_MatchStar(self, node: ast.MatchStar) -> None:
-        if node.name:
-            self.s.binds.add(node.name)
-
-    def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
-        if node.rest:
-            self.s.binds.add(node.rest)
-        self.generic_visit(node)
-
-    def visit_Call(self, node: ast.Call) -> None:
-        if isinstance(node.func, ast.Name):
-            self.s.calls.append(node)
-        self.generic_visit(node)
-
-    def _comprehension(self, node: ast.AST) -> None:
-        local = set()
-        for gen in node.generators:
-            local |= _target_names(gen.target)
-        for child in ast.walk(node):
-            if isinstance(child, ast.NamedExpr):
-                self.s.binds.add(child.target.id)
-        before, bound_before = len(self.s.reads), set(self.s.binds)
-        self.generic_visit(node)
-        self.s.reads[before:] = [n for n in self.s.reads[before:] if n.id not in local]
-        self.s.binds -= local - bound_before  # comprehension targets do not leak
-
-    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comprehension
+    return close
 
 
 def _defaults(args: ast.arguments) -> list[ast.expr]:
@@ -179,16 +171,18 @@ def _defaults(args: ast.arguments) -> list[ast.expr]:
     return [*args.defaults, *(d for d in args.kw_defaults if d is not None), *annotations]
 
 
-def _free_names(fn: ast.AST, enclosing: frozenset[str] = frozenset()) -> dict[str, ast.Name]:
+def _free_names(fn: ast.AST) -> dict[str, ast.Name]:
     """Names a function reads that are neither its own locals nor an enclosing function's."""
-    local = set(enclosing) | _local_names(fn)
     free: dict[str, ast.Name] = {}
-    for child in walk_scope(fn):
-        if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load) and child.id not in local:
-            free.setdefault(child.id, child)
-        elif isinstance(child, SCOPES) and child is not fn:
-            for name, node in _free_names(child, frozenset(local)).items():
-                free.setdefault(name, node)
+    scopes: list[tuple[ast.AST, frozenset[str]]] = [(fn, frozenset())]  # a stack: lambdas nest without limit
+    while scopes:
+        scope, enclosing = scopes.pop()
+        local = enclosing | _local_names(scope)
+        for child in walk_scope(scope):
+            if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load) and child.id not in local:
+                free.setdefault(child.id, child)
+            elif isinstance(child, SCOPES):
+                scopes.append((child, local))
     return free
 
 

@@ -134,13 +134,13 @@ class _Report:
             except OSError as exc:
                 fail(f"{self.output}: cannot write report ({exc.strerror or exc})")
         else:
-            click.echo(text, nl=False, color=color)  # click strips colour off a pipe unless told
+            click.echo(_printable(text), nl=False, color=color)  # click strips colour off a pipe unless told
         return 0 if self.exit_zero and run.exit_code == 1 else run.exit_code
 
     def _show_diff(self, run) -> int:
         """As ruff --diff: the changes on stdout, a count on stderr, exit 1 if anything would change."""
         changed = [r for r in run.lint if r.diff]
-        click.echo("".join(r.diff for r in changed), nl=False)
+        click.echo(_printable("".join(r.diff for r in changed)), nl=False)
         for r in run.lint:
             if r.status == "error":
                 click.echo(f"error: {r.message}", err=True)
@@ -152,6 +152,13 @@ class _Report:
         if run.exit_code == 2:
             return 2
         return 1 if changed and not self.exit_zero else 0
+
+
+def _printable(text: str) -> str:
+    """A lone surrogate (a file name with bytes that are not UTF-8) prints as its \\uXXXX escape."""
+    from nblint.fixes import encode_text
+
+    return encode_text(text).decode("utf-8")
 
 
 def _fixes_section(results) -> str:

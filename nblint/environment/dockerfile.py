@@ -52,7 +52,11 @@ def plan(
 
 def _user_dockerfile(env: Environment, target: str | None) -> Plan:
     path = Path(env.dockerfile)
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise DockerfileError(f"{path}: cannot read the Dockerfile ({reason})") from None
     stages = re.findall(r"^\s*FROM\s+\S+\s+AS\s+(\S+)", text, re.I | re.M)
     if target and target not in stages:
         known = ", ".join(stages) or "none"

@@ -14,7 +14,16 @@ from nblint.environment.requirement import Problem, Requirement, RequirementSet,
 def _toml(path: str) -> tuple[dict, str, Problem | None]:
     import tomllib
 
-    text = Path(path).read_text(encoding="utf-8-sig", errors="replace")
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return {}, "", Problem(f"cannot read {path} ({exc.strerror or exc})", Location(path, 1))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        message = f"not UTF-8 (byte 0x{data[exc.start]:02x}); TOML files must be UTF-8"
+        return {}, "", Problem(message, Location(path, line))
     try:
         return tomllib.loads(text), text, None
     except tomllib.TOMLDecodeError as exc:
@@ -26,20 +35,49 @@ def _line_of(text: str, needle: str) -> int:
     return text.count("\n", 0, index) + 1 if index >= 0 else 1
 
 
+class _Shape:
+    """Reads a TOML document whose shape nothing guarantees: a value of the wrong type is a Problem
+    (at the key's line) and reads as empty, so the rest of the file still counts."""
+
+    def __init__(self, path: str, text: str, problems: list[Problem]) -> None:
+        self.path, self.text, self.problems = path, text, problems
+
+    def get(self, table: dict, key: str, kind: type, where: str, default=None):
+        value = table.get(key)
+        if value is None or isinstance(value, kind):
+            return default if value is None else value
+        expected = {dict: "a table", list: "an array", str: "a string"}[kind]
+        message = f"`{where}` must be {expected}, not {_toml_type(value)}"
+        self.problems.append(Problem(message, Location(self.path, _line_of(self.text, key))))
+        return default
+
+
+def _toml_type(value: object) -> str:
+    names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array", dict: "a table"}
+    return names.get(type(value), "a date or time")
+
+
 def has_dependencies(path: Path) -> bool:
     data, _, _ = _toml(str(path))
-    return bool(data.get("project", {}).get("dependencies"))
+    project = data.get("project")
+    return isinstance(project, dict) and bool(project.get("dependencies"))
 
 
 def read_pyproject(path: str) -> RequirementSet:
     """`[project] dependencies`, each located at its line in pyproject.toml."""
     data, text, problem = _toml(path)
     result = RequirementSet(files=[path], problems=[problem] if problem else [])
-    for dep in data.get("project", {}).get("dependencies", []) or []:
+    shape = _Shape(path, text, result.problems)
+    project = shape.get(data, "project", dict, "project", {})
+    for dep in shape.get(project, "dependencies", list, "project.dependencies", []):
+        if not isinstance(dep, str):
+            where = Location(path, _line_of(text, "dependencies"))
+            result.problems.append(Problem(f"`project.dependencies` holds {_toml_type(dep)}, not a string", where))
+            continue
         line = _line_of(text, f'"{dep}"') if f'"{dep}"' in text else _line_of(text, f"'{dep}'")
-        parsed = parse_text(str(dep), path)
+        parsed = parse_text(dep, path)
         for req in parsed.requirements:
-            result.requirements.append(replace(req, location=Location(path, line, 1, len(str(dep)) + 3)))
+            result.requirements.append(replace(req, location=Location(path, line, 1, len(dep) + 3)))
         result.problems += [Problem(p.message, Location(path, line)) for p in parsed.problems]
     return result
 
@@ -48,13 +86,26 @@ def read_pylock(path: str) -> RequirementSet:
     """PEP 751: every package is pinned by version, with hashes on its wheels and sdist."""
     data, text, problem = _toml(path)
     result = RequirementSet(files=[path], problems=[problem] if problem else [])
-    for package in data.get("packages", []) or []:
-        name, version = package.get("name"), package.get("version")
+    shape = _Shape(path, text, result.problems)
+    for package in shape.get(data, "packages", list, "packages", []):
+        if not isinstance(package, dict):
+            where = Location(path, _line_of(text, "packages"))
+            result.problems.append(Problem(f"`packages` holds {_toml_type(package)}, not a table", where))
+            continue
+        name = shape.get(package, "name", str, "packages.name")
+        version = shape.get(package, "version", str, "packages.version")
         if not name:
             continue
         hashes = []
-        for artifact in [*(package.get("wheels") or []), package.get("sdist") or {}]:
-            hashes += [f"{alg}:{digest}" for alg, digest in (artifact.get("hashes") or {}).items()]
+        wheels = shape.get(package, "wheels", list, "packages.wheels", [])
+        sdist = shape.get(package, "sdist", dict, "packages.sdist", {})
+        for artifact in [*wheels, sdist]:
+            if not isinstance(artifact, dict):
+                where = Location(path, _line_of(text, "wheels"))
+                result.problems.append(Problem(f"`packages.wheels` holds {_toml_type(artifact)}, not a table", where))
+                continue
+            digests = shape.get(artifact, "hashes", dict, "hashes", {})
+            hashes += [f"{alg}:{digest}" for alg, digest in digests.items() if isinstance(digest, str)]
         line = _line_of(text, re.sub(r"\s+", " ", f'name = "{name}"'))
         result.requirements.append(
             Requirement(
@@ -63,7 +114,7 @@ def read_pylock(path: str) -> RequirementSet:
                 normalize(name),
                 name,
                 specifier=f"=={version}" if version else "",
-                marker=package.get("marker"),
+                marker=shape.get(package, "marker", str, "packages.marker"),
                 hashes=tuple(hashes),
             )
         )

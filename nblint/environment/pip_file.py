@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from dataclasses import replace
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from nblint.diagnostics import Location
@@ -33,27 +34,86 @@ _GLOBAL_FLAGS = {"--no-index", "--require-hashes", "--pre", "--prefer-binary"}
 _PER_REQUIREMENT = {"--hash", "--config-settings", "--global-option", "--install-option"}
 
 
-def parse_file(path: str | Path, constraint: bool = False, _stack: tuple[Path, ...] = ()) -> RequirementSet:
-    path = Path(path)
-    result = RequirementSet(files=[str(path)])
+MAX_INCLUDE_DEPTH = 100  # pip has no limit; a chain this deep is a mistake, and the walk must end
+
+
+def parse_file(path: str | Path, constraint: bool = False) -> RequirementSet:
+    """A requirements file and every file it includes with `-r` / `-c`, in pip's order.
+
+    The includes are walked with an explicit stack, at most MAX_INCLUDE_DEPTH deep: a chain of a
+    thousand files, a loop or a file included twice never recurses. A file included again (not in
+    a loop) is read once.
+    """
+    result = RequirementSet()
+    read: set[tuple[Path, bool]] = set()
+    # Each frame: the file, whether it is a constraints file, the chain of files that led to it
+    # (for loops and depth), and its remaining logical lines.
+    stack = [_open(Path(path), constraint, (), result)]
+    while stack:
+        frame = stack[-1]
+        entry = next(frame.lines, None) if frame.lines is not None else None
+        if entry is None:
+            stack.pop()
+            continue
+        line_number, line = entry
+        where = Location(str(frame.path), line_number, 1, len(line) + 1)
+        include = _parse_line(line, where, frame.constraint, result)
+        if include is None:
+            continue
+        target, include_constraint = include
+        child = _include_target(target, where, (*frame.chain, frame.resolved), result)
+        if child is not None and (child, include_constraint) not in read:
+            read.add((child, include_constraint))
+            stack.append(_open(child, include_constraint, (*frame.chain, frame.resolved), result))
+    return result
+
+
+@dataclass
+class _Frame:
+    path: Path
+    resolved: Path
+    constraint: bool
+    chain: tuple[Path, ...]
+    lines: Iterator[tuple[int, str]] | None
+
+
+def _open(path: Path, constraint: bool, chain: tuple[Path, ...], result: RequirementSet) -> _Frame:
+    """Read one file into `result`'s file list and problems; its lines are parsed as the walk reaches them."""
+    if str(path) not in result.files:
+        result.files.append(str(path))
+    frame = _Frame(path, _resolved(path) or path, constraint, chain, None)
     try:
         data = path.read_bytes()
-    except OSError as exc:
-        result.problems.append(Problem(f"cannot read {path} ({exc.strerror or exc})", Location(str(path), 1)))
-        return result
-    if b"\x00" in data[:4096]:
+    except (OSError, ValueError) as exc:
+        message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        result.problems.append(Problem(f"cannot read {path} ({message})", Location(str(path), 1)))
+        return frame
+    if b"\x00" in data:
         result.problems.append(Problem(f"{path} is binary, not a requirements file", Location(str(path), 1)))
-        return result
+        return frame
     text = data.decode("utf-8-sig", errors="replace")
-    for line_number, line in _logical_lines(text):
-        _parse_line(line, Location(str(path), line_number, 1, len(line) + 1), constraint, result, (*_stack, path))
+    frame.lines = _annotated(text, str(path), result)
+    return frame
+
+
+def _annotated(text: str, path: str, result: RequirementSet) -> Iterator[tuple[int, str]]:
+    """The file's logical lines; once they are all read, its `# via` annotations go onto its requirements."""
+    start = len(result.requirements)
+    yield from _logical_lines(text)
     via = _via_annotations(text)
     if via:
-        result.requirements = [
-            replace(r, via=via[r.location.line]) if r.location.path == str(path) and r.location.line in via else r
-            for r in result.requirements
+        result.requirements[start:] = [
+            replace(r, via=via[r.location.line]) if r.location.path == path and r.location.line in via else r
+            for r in result.requirements[start:]
         ]
-    return result
+
+
+def _resolved(path: Path) -> Path | None:
+    """The real path, or None when the system cannot give one (a symlink loop, a name too long, a NUL)."""
+    try:
+        return path.resolve(strict=False)
+    except (OSError, RuntimeError, ValueError):
+        return None
 
 
 def _via_annotations(text: str) -> dict[int, tuple[str, ...]]:
@@ -82,7 +142,9 @@ def parse_text(text: str, path: str) -> RequirementSet:
     """Parse requirement lines that are not in a file of their own (tests, pyproject dependencies)."""
     result = RequirementSet(files=[path])
     for line_number, line in _logical_lines(text):
-        _parse_line(line, Location(path, line_number, 1, len(line) + 1), False, result, (Path(path),))
+        where = Location(path, line_number, 1, len(line) + 1)
+        if _parse_line(line, where, False, result) is not None:
+            result.problems.append(Problem("-r / -c includes are not followed here", where))
     return result
 
 
@@ -114,7 +176,9 @@ def _clean(number: int, line: str):
         yield number, _ENV_VAR.sub(lambda m: os.environ.get(m.group("name"), m.group(0)), line)
 
 
-def _parse_line(line: str, where: Location, constraint: bool, result: RequirementSet, stack) -> None:
+def _parse_line(line: str, where: Location, constraint: bool, result: RequirementSet) -> tuple[str, bool] | None:
+    """Add the line's requirement, options or problems to `result`; an include is returned as
+    (target, is it a constraints file) for the caller to follow."""
     # As pip does: the requirement is every word up to the first option, kept as written (quotes in
     # markers matter); only the options are split like a shell would.
     words = line.split()
@@ -134,7 +198,7 @@ def _parse_line(line: str, where: Location, constraint: bool, result: Requiremen
         if not value:
             result.problems.append(Problem(f"{option} needs a file name", where))
             return
-        _include(value, where, option in {"-c", "--constraint"} or constraint, result, stack)
+        return value, option in {"-c", "--constraint"} or constraint
     elif option in {"-e", "--editable"}:
         if not value:
             result.problems.append(Problem("-e needs a path or VCS URL", where))
@@ -144,20 +208,33 @@ def _parse_line(line: str, where: Location, constraint: bool, result: Requiremen
         _parse_global(options, where, result)
 
 
-def _include(target: str, where: Location, constraint: bool, result: RequirementSet, stack) -> None:
+def _include_target(target: str, where: Location, chain: tuple[Path, ...], result: RequirementSet) -> Path | None:
+    """The file an include names, or None (with a problem) when it is not to be followed."""
+
+    def problem(message: str) -> None:
+        result.problems.append(Problem(message, where))
+
     if re.match(r"^[a-z]+://", target, re.I):
-        result.problems.append(Problem(f"remote requirement file {target} is not followed", where))
-        return
-    path = Path(os.path.normpath(stack[-1].parent / target)) if not Path(target).is_absolute() else Path(target)
-    resolved = path.resolve()
-    if resolved in [p.resolve() for p in stack]:
-        chain = " -> ".join(p.name for p in (*stack, path))
-        result.problems.append(Problem(f"requirement files include each other: {chain}", where))
-        return
-    if not path.is_file():
-        result.problems.append(Problem(f"included file {target} not found (looked at {path})", where))
-        return
-    result.extend(parse_file(path, constraint, stack))
+        return problem(f"remote requirement file {target} is not followed")
+    if "\x00" in target:
+        return problem("included file name holds a NUL byte")
+    including = Path(where.path)
+    path = Path(target) if Path(target).is_absolute() else Path(os.path.normpath(including.parent / target))
+    resolved = _resolved(path)
+    if resolved is None:
+        return problem(f"included file {target} cannot be followed (a symlink loop or an invalid name)")
+    if resolved in chain:
+        names = " -> ".join(p.name for p in (*chain, resolved))
+        return problem(f"requirement files include each other: {names}")
+    if len(chain) >= MAX_INCLUDE_DEPTH:
+        return problem(f"-r/-c includes nest more than {MAX_INCLUDE_DEPTH} files deep; nblint stops following here")
+    try:
+        is_file = path.is_file()
+    except (OSError, ValueError) as exc:
+        return problem(f"included file {target} cannot be read ({getattr(exc, 'strerror', None) or exc})")
+    if not is_file:
+        return problem(f"included file {target} not found (looked at {path})")
+    return path
 
 
 def _parse_global(words: list[str], where: Location, result: RequirementSet) -> None:

@@ -119,8 +119,11 @@ def discover(notebook: str, settings=None) -> Environment:
 
 
 def _read(path: str, kind: str) -> RequirementSet:
-    stat = Path(path).stat() if Path(path).exists() else None
-    return _read_cached(path, kind, stat.st_mtime_ns if stat else 0)
+    try:
+        mtime = Path(path).stat().st_mtime_ns
+    except (OSError, ValueError):  # missing, or a name the system refuses: parse_file reports it
+        mtime = 0
+    return _read_cached(path, kind, mtime)
 
 
 @lru_cache(maxsize=256)
