@@ -24,7 +24,7 @@ def _run(rule, example, folder):
     """Run one rule on an example, with the example's files written next to the notebook."""
     example.write_files(folder)
     (folder / ".git").mkdir(exist_ok=True)  # the example folder is its own project root
-    return check_notebook(example.notebook(str(folder / "example.ipynb")), [(rule, Severity.ERROR)])
+    return check_notebook(example.notebook(str(folder / example.name)), [(rule, Severity.ERROR)])
 
 
 def _where(diagnostic, folder):
@@ -47,7 +47,7 @@ def test_good_example_is_quiet(rule, example, tmp_path):
 
 @pytest.mark.parametrize(("rule", "example"), [c for c in _cases("bad") if c.values[1].fixed is not None])
 def test_fix_produces_the_stated_sources(rule, example, tmp_path):
-    nb = example.notebook(str(tmp_path / "example.ipynb"))
+    nb = example.notebook(str(tmp_path / example.name))
     sources, applied = apply_fixes(nb, [d.fix for d in _run(rule, example, tmp_path) if d.fix])
     assert applied
     after = tuple(sources.get(c.number, c.source) for c in nb.cells)
