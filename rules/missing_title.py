@@ -20,7 +20,7 @@ def _titled_elsewhere(nb) -> bool:
 class MissingTitle(Rule):
     code = "NB704"
     name = "missing-title"
-    summary = "The notebook's opening text has no title heading"
+    summary = "The markdown above the notebook's first code cell has no title heading"
     why = (
         "The first heading is the notebook's title: Jupyter's table of contents, Jupyter Book, nbconvert "
         "and GitHub's preview show it, and a reader looks for it to learn what the notebook is for. "
@@ -34,6 +34,7 @@ class MissingTitle(Rule):
     good = (
         example(md("# Churn model\n\nTrains and evaluates it."), "import pandas as pd"),
         example(md("Churn model\n===========\n"), "x = 1"),
+        example(md("This notebook is part of the project's documentation."), md("# Churn model"), "x = 1"),
         example(ExampleCell("---\ntitle: Churn model\n---", "raw"), md("Trains it."), "x = 1"),
     )
 
@@ -42,9 +43,10 @@ class MissingTitle(Rule):
         if not code_with_content(nb.notebook) or not cells or _titled_elsewhere(nb.notebook):
             return
         first = cells[0]
-        if first.cell_type == "markdown" and not has_heading(first.source):
+        opening = [c.source for c in cells[: next((i for i, c in enumerate(cells) if c.is_code), len(cells))]]
+        if first.cell_type == "markdown" and not any(has_heading(text) for text in opening):
             yield Finding(
-                "the opening markdown has no heading; start it with a title (`# ...`)",
+                "the markdown above the first code cell has no heading; start it with a title (`# ...`)",
                 first.number,
                 Span(1, 1, 1, first_line_end(first)),
             )

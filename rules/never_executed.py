@@ -38,7 +38,8 @@ class NeverExecuted(Rule):
             return
         first = cells[0]
         yield Finding(
-            f"no cell of this notebook has run ({len(cells)} code cells, no execution count, no output)",
+            f"no cell of this notebook has run ({len(cells)} code cell{'s' if len(cells) > 1 else ''}, "
+            "no execution count, no output)",
             first.number,
             Span(1, 1, 1, first_line_end(first)),
         )

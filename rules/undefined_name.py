@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from nblint.analysis.cells import CodeCell
+from nblint.analysis.layout import errors_expected
 from nblint.analysis.notebook import Analysis
 from nblint.analysis.symbols import KNOWN
 from nblint.diagnostics import Finding
@@ -67,6 +68,8 @@ class UndefinedName(Rule):
         example("x = 1\ndel x", "try:\n    x\nexcept NameError:\n    x = 2"),
         example(code_cell("%%capture captured\nprint('quiet')"), "captured.show()"),
         example(code_cell("%%R -o fit\nfit <- lm(y ~ x)"), "print(fit)"),
+        example("if 'model' in dir() and model is not None:\n    print(model)"),
+        example(code_cell("raise Error('not reached')", metadata={"tags": ["raises-exception"]})),
     )  # fmt: skip
 
     def check(self, nb: Analysis) -> Iterator[Finding]:
@@ -74,7 +77,7 @@ class UndefinedName(Rule):
             return
         names = _Names()
         for cell in nb.code_cells:
-            _collect(cell, names)
+            _collect(cell, names, errors_expected(cell.cell, nb.notebook))
         if names.opaque:
             return
         names.dead -= names.bound
@@ -99,7 +102,10 @@ def _python2(metadata: dict) -> bool:
     return version.startswith("2.") or kernel == "python2"
 
 
-def _collect(cell: CodeCell, names: _Names) -> None:
+def _collect(cell: CodeCell, names: _Names, expected_to_fail: bool) -> None:
+    mock = cell.cell.metadata.get("nbmake", {})
+    if isinstance(mock, dict) and isinstance(mock.get("mock"), dict):  # nbmake replaces the cell with these names
+        names.bound |= set(mock["mock"])
     for magic in cell.transformed.magics:
         restore_all = magic.name == "store" and magic.text.split() == ["-r"]
         if magic.kind in {"line", "cell"} and (magic.name in _OPAQUE_MAGICS or restore_all):
@@ -117,12 +123,14 @@ def _collect(cell: CodeCell, names: _Names) -> None:
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             if _dynamic(cell, node):
                 names.opaque = True
-            elif id(node) not in skipped:
+            elif id(node) not in skipped and not expected_to_fail:
                 names.reads.append((cell, node))
         elif _opaque(node):
             names.opaque = True
         elif isinstance(node, ast.Subscript) and _static_globals_store(cell, node):
             names.bound.add(node.slice.value)
+        elif _namespace_test(node):
+            names.bound.add(node.left.value)
 
 
 def _inside(cell: CodeCell, test) -> set[int]:
@@ -136,10 +144,26 @@ def _annotation_nodes(cell: CodeCell) -> set[int]:
 
 def _dynamic(cell: CodeCell, node: ast.Name) -> bool:
     """`exec(...)`, `globals().update(...)`, `vars()[k] = v`: names appear that no statement binds."""
+    call = cell.parents.get(node)
+    if isinstance(call, ast.Call) and _namespace_test(cell.parents.get(call)):
+        return False  # `"x" in globals()` only asks
     if node.id in _DYNAMIC:
         return not _static_globals_store(cell, node)
-    call = cell.parents.get(node)
     return node.id == "vars" and isinstance(call, ast.Call) and not call.args
+
+
+def _namespace_test(node: ast.AST | None) -> bool:
+    """`"model" in dir()` / `in globals()` / `not in locals()`: the code checks whether the name exists."""
+    if not (isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn))):
+        return False
+    space = node.comparators[0]
+    return (
+        isinstance(node.left, ast.Constant)
+        and isinstance(node.left.value, str)
+        and isinstance(space, ast.Call)
+        and not space.args
+        and getattr(space.func, "id", "") in {"dir", "globals", "locals", "vars"}
+    )
 
 
 def _opaque(node: ast.AST) -> bool:

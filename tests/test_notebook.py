@@ -101,11 +101,14 @@ def _raw(*cells, **top):
          "'source' must be a string or a list, not int"),
         ({"cell_type": "code", "id": "a", "metadata": {}, "source": "", "outputs": [], "execution_count": "1"},
          "'execution_count' must be an integer or null, not str"),
-        ({"cell_type": "markdown", "id": "a", "metadata": [], "source": "# t"}, "'metadata' must be an object, not list"),
-        ({"cell_type": "markdown", "metadata": {}, "source": "# t"}, "markdown cell has no 'id' (required from nbformat 4.5)"),
+        ({"cell_type": "markdown", "id": "a", "metadata": [], "source": "# t"},
+         "'metadata' must be an object, not list"),
+        ({"cell_type": "markdown", "metadata": {}, "source": "# t"},
+         "markdown cell has no 'id' (required from nbformat 4.5)"),
         ({"cell_type": "code", "id": "a", "metadata": {}, "source": "", "execution_count": 1,
           "outputs": [{"output_type": "stream", "name": "stdout"}]}, "stream output 1 has no 'text'"),
-        ({"cell_type": "heading", "id": "a", "metadata": {}, "source": "t"}, "unknown cell_type 'heading' (code, markdown or raw)"),
+        ({"cell_type": "heading", "id": "a", "metadata": {}, "source": "t"},
+         "unknown cell_type 'heading' (code, markdown or raw)"),
     ],
 )  # fmt: skip
 def test_schema_departures_are_kept_and_the_cells_still_read(cell, expected):

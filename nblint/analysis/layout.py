@@ -37,6 +37,18 @@ def skipped_on_purpose(cell: Cell) -> bool:
     return tagged or (isinstance(nblint, dict) and bool(nblint.get("skip")))
 
 
+def errors_expected(cell: Cell, nb: Notebook) -> bool:
+    """The author means this cell to fail, or not to run: nbval / nbmake / nbclient / nbsphinx conventions."""
+    tags = cell.metadata.get("tags")
+    if (isinstance(tags, list) and "raises-exception" in tags) or skipped_on_purpose(cell):
+        return True
+    first = cell.source.lstrip().split("\n", 1)[0].strip().upper()
+    if first in {"# NBVAL_SKIP", "# NBVAL_RAISES_EXCEPTION"}:
+        return True
+    return any(isinstance(nb.metadata.get(key), dict) and nb.metadata[key].get("allow_errors") is True
+               for key in ("nbsphinx", "execution"))  # fmt: skip
+
+
 def has_heading(markdown: str) -> bool:
     return bool(_ATX.search(markdown) or _SETEXT.search(markdown) or _HTML_HEADING.search(markdown))
 
