@@ -136,6 +136,7 @@ def _upgrade(text: str, path: str, major: int) -> dict[str, Any]:
     return json.loads(nbformat.writes(node))
 
 
+KNOWN_MINOR = 5  # the newest nbformat 4 minor version whose schema nblint checks
 _CELL_KEYS = {
     "code": (("source", (str, list)), ("metadata", dict), ("outputs", list), ("execution_count", (int, type(None)))),
     "markdown": (("source", (str, list)), ("metadata", dict)),
@@ -191,7 +192,9 @@ def _from_v4(raw: dict[str, Any], path: str, text: str, major: int) -> Notebook:
     if "metadata" in raw and not isinstance(raw["metadata"], dict):
         problems.append(SchemaProblem(None, "the notebook's 'metadata' must be an object"))
     minor = raw.get("nbformat_minor") if isinstance(raw.get("nbformat_minor"), int) else 0
-    check = major == 4  # an upgraded v3 file was rewritten by nbformat itself
+    # An upgraded v3 file was rewritten by nbformat itself; a minor version newer than 4.5 may add cell
+    # and output types, which nbformat accepts too.
+    check = major == 4 and minor <= KNOWN_MINOR
     metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
     cells = []
     for number, c in enumerate(cells_raw, start=1):

@@ -36,7 +36,7 @@ class LongCell(Rule):
             lines = sum(1 for line in cell.source.split("\n") if line.strip())
             if lines > MAX_LINES:
                 yield Finding(
-                    f"this cell has {lines} lines of code (more than {MAX_LINES}); split it into steps",
+                    f"this cell has {lines} non-blank lines (more than {MAX_LINES}); split it into steps",
                     cell.number,
                     Span(1, 1, 1, first_line_end(cell)),
                 )

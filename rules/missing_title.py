@@ -34,6 +34,7 @@ class MissingTitle(Rule):
     good = (
         example(md("# Churn model\n\nTrains and evaluates it."), "import pandas as pd"),
         example(md("Churn model\n===========\n"), "x = 1"),
+        example(md("#Churn model"), "x = 1"),
         example(md("This notebook is part of the project's documentation."), md("# Churn model"), "x = 1"),
         example(ExampleCell("---\ntitle: Churn model\n---", "raw"), md("Trains it."), "x = 1"),
     )

@@ -6,7 +6,8 @@ import re
 
 from nblint.notebook import Cell, Notebook
 
-_ATX = re.compile(r"^ {0,3}#{1,6}(?:\s|$)", re.M)
+# `#Title` without the space is a heading to classic Jupyter's renderer, if not to CommonMark.
+_ATX = re.compile(r"^ {0,3}#{1,6}(?:\s|$|[^#\s!])", re.M)
 _SETEXT = re.compile(r"^ {0,3}\S.*\n {0,3}(?:=+|-+)\s*$", re.M)
 _HTML_HEADING = re.compile(r"<h[1-6][\s>]", re.I)
 
