@@ -32,11 +32,14 @@ class InvalidNotebook(Rule):
     good = (example(md("# Churn report"), "df = load()"), example(code_cell("x = 1", execution_count=1)))
 
     def check(self, nb: Analysis) -> Iterator[Finding]:
+        by_cell: dict[int | None, list[str]] = {}
         for problem in nb.notebook.problems:
-            where = f"cell {problem.cell}: " if problem.cell else ""
-            message = f"{where}{problem.message}; the file does not follow the nbformat 4 schema"
-            if problem.cell is None:
+            by_cell.setdefault(problem.cell, []).append(problem.message)
+        for number, messages in by_cell.items():  # one finding per cell, saying everything it lacks
+            where = f"cell {number}: " if number else ""
+            message = f"{where}{'; '.join(messages)}; the file does not follow the nbformat 4 schema"
+            if number is None:
                 yield Finding(message, None, Span(1, 1, 1, 2))
                 continue
-            first = nb.notebook.cells[problem.cell - 1].source.split("\n")[0]
-            yield Finding(message, problem.cell, Span(1, 1, 1, len(first) + 1))
+            first = nb.notebook.cells[number - 1].source.split("\n")[0]
+            yield Finding(message, number, Span(1, 1, 1, len(first) + 1))

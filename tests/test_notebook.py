@@ -132,3 +132,16 @@ def test_top_level_keys_are_checked_too():
         "the notebook has no 'metadata'",
         "the notebook has no 'nbformat_minor'",
     ]
+
+
+def test_lint_reports_a_schema_departure_as_a_finding_not_bad_input(tmp_path):
+    from conftest import run_nblint
+
+    broken = {"cell_type": "code", "id": "a", "metadata": {}, "source": "try:\n    x = 1\nexcept Exception:\n    pass"}
+    path = tmp_path / "written-by-a-tool.ipynb"
+    path.write_bytes(_raw({"cell_type": "markdown", "id": "m", "metadata": {}, "source": "# t"}, broken))
+    proc = run_nblint("lint", str(path), "--format", "json")
+    assert proc.returncode == 1, proc.stderr  # linted: swallowed-exception still fails the run
+    found = {(d["name"], d["cell"]): d["message"] for d in json.loads(proc.stdout)["files"][0]["diagnostics"]}
+    assert "cell 2: code cell has no 'outputs'" in found["invalid-notebook", 2]
+    assert ("swallowed-exception", 2) in found

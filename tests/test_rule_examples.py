@@ -64,3 +64,22 @@ def test_every_rule_has_examples_and_text():
 def test_names_and_codes_are_unique():
     assert len({r.name for r in RULES}) == len(RULES)
     assert len({r.code for r in RULES}) == len(RULES)
+
+
+def _stripped(example):
+    """The example as an editor's unsaved buffer has it: no execution counts, no outputs."""
+    from dataclasses import replace
+
+    return replace(example, cells=tuple(replace(c, execution_count=None, outputs=()) for c in example.cells))
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.needs_saved_state], ids=lambda r: r.name)
+def test_rules_that_declare_saved_state_judge_it(rule, tmp_path):
+    """`needs_saved_state` is the language server's cue to skip a rule: it must be true of the rule."""
+    changed = []
+    for index, example in enumerate((*rule.bad, *rule.good)):
+        folder = tmp_path / str(index)
+        folder.mkdir()
+        saved = {_where(d, folder) for d in _run(rule, example, folder)}
+        changed.append(saved != {_where(d, folder) for d in _run(rule, _stripped(example), folder)})
+    assert any(changed)
