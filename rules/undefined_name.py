@@ -14,11 +14,13 @@ from nblint.analysis.symbols import KNOWN
 from nblint.diagnostics import Finding
 from nblint.rule import Rule, code_cell, example
 
-# Names a kernel or platform injects before the first cell runs: IPython's output history (`_3`,
-# `_i3`), its shell status, VS Code's notebook path, Spark and Databricks sessions.
+# Names a kernel, platform or scope provides without a statement: IPython's output history (`_3`,
+# `_i3`) and shell status, VS Code's notebook path, class-body and method names, Windows' builtins,
+# Spark and Databricks sessions.
 _INJECTED = frozenset(
     {
         "__IPYTHON__", "_exit_code", "_sh", "__session__", "__vsc_ipynb_file__", "__class__", "__annotations__",
+        "__qualname__", "__module__", "WindowsError",
         "spark", "sc", "sqlContext", "dbutils", "displayHTML", "mssparkutils", "notebookutils",
     }
 )  # fmt: skip
