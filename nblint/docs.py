@@ -14,7 +14,7 @@ from nblint.rule import Example, Rule
 
 
 def _cells(ex: Example) -> str:
-    blocks = []
+    blocks = [f"Notebook file `{ex.name}`:"] if ex.name != "example.ipynb" else []
     for number, cell in enumerate(ex.cells, start=1):
         lang = "python" if cell.cell_type == "code" else "markdown"
         note = ""
@@ -22,6 +22,8 @@ def _cells(ex: Example) -> str:
             note = "  (saved with an output: " + ", ".join(o.get("output_type", "?") for o in cell.outputs) + ")"
         if cell.execution_count is not None:
             note += f"  (ran as [{cell.execution_count}])"
+        if cell.missing:
+            note += "  (saved without " + ", ".join(f"`{key}`" for key in cell.missing) + ")"
         blocks.append(f"Cell {number}{note}:\n\n```{lang}\n{cell.source}\n```")
     for name, text in ex.files:
         blocks.append(f"File `{name}` next to the notebook:\n\n```text\n{text.rstrip()}\n```")

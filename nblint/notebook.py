@@ -3,6 +3,13 @@
 Version 4 files are read with the standard library alone (nbformat costs ~110 ms
 to import, too much for a pre-commit hook); older versions go through nbformat's
 own upgrade path.
+
+A file that is not a notebook at all (not JSON, no `nbformat`, `cells` not a list, a cell without
+`cell_type`) is bad input. A notebook that breaks the nbformat 4 schema in a way that still leaves
+its cells readable (a code cell without `outputs`, a `source` of the wrong type) is read as far as
+it can be, and each departure is kept in `Notebook.problems` for the `invalid-notebook` rule: a
+tool that wrote the file slightly wrong should not hide every other finding. The few required keys
+are checked by hand; full JSON-schema validation would cost more than linting.
 """
 
 from __future__ import annotations
@@ -37,12 +44,21 @@ class Cell:
 
 
 @dataclass(frozen=True)
+class SchemaProblem:
+    """Where the file departs from the nbformat 4 schema: a cell (1-based), or None for the top level."""
+
+    cell: int | None
+    message: str
+
+
+@dataclass(frozen=True)
 class Notebook:
     path: str
     cells: tuple[Cell, ...]
     metadata: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     nbformat: int = 4
     text: str = field(default="", compare=False, repr=False)  # the file as read, for fixes and file lines
+    problems: tuple[SchemaProblem, ...] = ()
 
     @property
     def language(self) -> str:
@@ -124,6 +140,52 @@ def _upgrade(text: str, path: str, major: int) -> dict[str, Any]:
     return json.loads(nbformat.writes(node))
 
 
+KNOWN_MINOR = 5  # the newest nbformat 4 minor version whose schema nblint checks
+_CELL_KEYS = {
+    "code": (("source", (str, list)), ("metadata", dict), ("outputs", list), ("execution_count", (int, type(None)))),
+    "markdown": (("source", (str, list)), ("metadata", dict)),
+    "raw": (("source", (str, list)), ("metadata", dict)),
+}
+_OUTPUT_KEYS = {
+    "stream": ("name", "text"),
+    "display_data": ("data", "metadata"),
+    "execute_result": ("data", "metadata", "execution_count"),
+    "error": ("ename", "evalue", "traceback"),
+}
+_TYPE_NAMES = {str: "a string", list: "a list", dict: "an object", int: "an integer", type(None): "null"}
+
+
+def _kind(types: type | tuple[type, ...]) -> str:
+    return " or ".join(_TYPE_NAMES[t] for t in (types if isinstance(types, tuple) else (types,)))
+
+
+def _cell_problems(c: dict[str, Any], minor: int) -> list[str]:
+    """What the schema requires of one cell and this one lacks, in a few dictionary look-ups."""
+    cell_type = c["cell_type"]
+    keys = _CELL_KEYS.get(cell_type)
+    if keys is None:
+        return [f"unknown cell_type {cell_type!r} (code, markdown or raw)"]
+    found = []
+    for key, types in keys:
+        if key not in c:
+            found.append(f"{cell_type} cell has no {key!r}")
+        elif not isinstance(c[key], types) or isinstance(c[key], bool):
+            found.append(f"{key!r} must be {_kind(types)}, not {type(c[key]).__name__}")
+    if isinstance(c.get("source"), list) and not all(isinstance(part, str) for part in c["source"]):
+        found.append("'source' must be a list of strings")
+    if minor >= 5 and not isinstance(c.get("id"), str):
+        found.append(f"{cell_type} cell has no 'id' (required from nbformat 4.5)")
+    for index, output in enumerate(c.get("outputs") if isinstance(c.get("outputs"), list) else [], start=1):
+        output_type = output.get("output_type") if isinstance(output, dict) else None
+        if output_type not in _OUTPUT_KEYS:
+            found.append(f"output {index} has no valid 'output_type'")
+            continue
+        missing = [k for k in _OUTPUT_KEYS[output_type] if k not in output]
+        if missing:
+            found.append(f"{output_type} output {index} has no {', '.join(map(repr, missing))}")
+    return found
+
+
 def _from_v4(raw: dict[str, Any], path: str, text: str, major: int) -> Notebook:
     cells_raw = raw.get("cells")
     if not isinstance(cells_raw, list):
@@ -133,14 +195,27 @@ def _from_v4(raw: dict[str, Any], path: str, text: str, major: int) -> Notebook:
         inexact = {i for i, c in enumerate(cells_raw, 1) if isinstance(c, dict) and _has_surrogate(c.get("source"))}
         raw = _without_surrogates(raw)
         cells_raw = raw["cells"]
+    problems = [
+        SchemaProblem(None, f"the notebook has no {key!r}") for key in ("metadata", "nbformat_minor") if key not in raw
+    ]
+    if "metadata" in raw and not isinstance(raw["metadata"], dict):
+        problems.append(SchemaProblem(None, "the notebook's 'metadata' must be an object"))
+    minor = raw.get("nbformat_minor") if isinstance(raw.get("nbformat_minor"), int) else 0
+    # An upgraded v3 file was rewritten by nbformat itself; a minor version newer than 4.5 may add cell
+    # and output types, which nbformat accepts too.
+    check = major == 4 and minor <= KNOWN_MINOR
     metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
     cells = []
     for number, c in enumerate(cells_raw, start=1):
         if not isinstance(c, dict) or not isinstance(c.get("cell_type"), str):
             raise NotebookError(f"{path}: cell {number} has no 'cell_type'; the notebook structure is damaged")
+        if check:
+            problems += [SchemaProblem(number, message) for message in _cell_problems(c, minor)]
         source = c.get("source", "")
-        if not isinstance(source, (str, list)):
-            raise NotebookError(f"{path}: cell {number}: 'source' must be a string or a list of strings")
+        if isinstance(source, list):
+            source = [part for part in source if isinstance(part, str)]
+        elif not isinstance(source, str):
+            source = ""  # reported above; the rest of the notebook is still worth linting
         outputs = c.get("outputs") or []
         count = c.get("execution_count")
         cells.append(
@@ -150,12 +225,14 @@ def _from_v4(raw: dict[str, Any], path: str, text: str, major: int) -> Notebook:
                 source=join_source(source),
                 id=c.get("id") if isinstance(c.get("id"), str) else None,
                 outputs=tuple(o for o in outputs if isinstance(o, dict)) if isinstance(outputs, list) else (),
-                execution_count=count if isinstance(count, int) else None,
+                execution_count=count if isinstance(count, int) and not isinstance(count, bool) else None,
                 metadata=c.get("metadata") if isinstance(c.get("metadata"), dict) else {},
                 exact=number not in inexact,
             )
         )
-    return Notebook(path=path, cells=tuple(cells), metadata=metadata, nbformat=major, text=text)
+    return Notebook(
+        path=path, cells=tuple(cells), metadata=metadata, nbformat=major, text=text, problems=tuple(problems)
+    )
 
 
 # JSON may escape half of a surrogate pair on its own (`"\\ud83d"`): valid JSON, but not Unicode, so no

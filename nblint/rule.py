@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from nblint.analysis.cells import CodeCell
 from nblint.analysis.notebook import Analysis
 from nblint.diagnostics import Finding
-from nblint.notebook import Cell, Notebook
+from nblint.notebook import Notebook
 
 DOCS_URL = "https://github.com/nblint/nblint/blob/main/docs/rules/{name}.md"
 
@@ -21,6 +21,15 @@ class ExampleCell:
     outputs: tuple[dict[str, Any], ...] = ()
     execution_count: int | None = None
     metadata: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    missing: tuple[str, ...] = ()  # keys the cell is saved without, as a tool that breaks the schema writes it
+
+    def raw(self, number: int) -> dict[str, Any]:
+        """The cell as Jupyter saves it (less the `missing` keys)."""
+        raw: dict[str, Any] = {"cell_type": self.cell_type, "id": f"cell-{number}", "metadata": self.metadata}
+        raw["source"] = self.source
+        if self.cell_type == "code":
+            raw["outputs"], raw["execution_count"] = list(self.outputs), self.execution_count
+        return {key: value for key, value in raw.items() if key not in self.missing}
 
 
 def code_cell(source: str, **kwargs: Any) -> ExampleCell:
@@ -42,6 +51,7 @@ class Example:
     expect: tuple[tuple[int | str, int], ...] = ()  # (cell, line), or (file name, line) for files
     fixed: tuple[str, ...] | None = None
     files: tuple[tuple[str, str], ...] = ()  # (name, text) of files next to the notebook
+    name: str = "example.ipynb"  # the notebook's file name
 
     def write_files(self, folder) -> None:
         from pathlib import Path
@@ -51,20 +61,19 @@ class Example:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
 
-    def notebook(self, path: str = "example.ipynb") -> Notebook:
-        cells = tuple(
-            Cell(
-                number=i,
-                cell_type=c.cell_type,
-                source=c.source,
-                id=f"cell-{i}",
-                outputs=c.outputs,
-                execution_count=c.execution_count,
-                metadata=c.metadata,
-            )
-            for i, c in enumerate(self.cells, start=1)
-        )
-        return Notebook(path=path, cells=cells)
+    def notebook(self, path: str | None = None) -> Notebook:
+        """The example as a notebook read from its JSON, so that schema checks see it as a file."""
+        import json
+
+        from nblint.notebook import parse
+
+        raw = {
+            "cells": [c.raw(i) for i, c in enumerate(self.cells, start=1)],
+            "metadata": {},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+        return parse(json.dumps(raw).encode(), path or self.name)
 
 
 def example(
@@ -72,9 +81,10 @@ def example(
     at: tuple[tuple[int | str, int], ...] = (),
     fixed: tuple[str, ...] | None = None,
     files: dict[str, str] | None = None,
+    name: str = "example.ipynb",
 ) -> Example:
     cells_ = tuple(code_cell(c) if isinstance(c, str) else c for c in cells)
-    return Example(cells_, at, fixed, tuple((files or {}).items()))
+    return Example(cells_, at, fixed, tuple((files or {}).items()), name)
 
 
 class Rule:
@@ -89,6 +99,9 @@ class Rule:
     # A finding in a file several notebooks share (requirements.txt) that depends on the notebook
     # (e.g. "never imported") stands only if every notebook sharing the file reports it.
     per_notebook: ClassVar[bool] = False
+    # The rule judges saved outputs or execution counts, which an editor's unsaved buffer (a language
+    # server's virtual document) does not have: such clients skip it.
+    needs_saved_state: ClassVar[bool] = False
 
     def check(self, nb: Analysis) -> Iterator[Finding]:
         raise NotImplementedError

@@ -13,6 +13,7 @@ from nblint.rule import Rule, code_cell, example, md
 class ErrorOutputSaved(Rule):
     code = "NB402"
     name = "error-output-saved"
+    needs_saved_state = True
     summary = "The notebook was saved with an error traceback in its outputs"
     why = (
         "A stored traceback means the last run of this notebook failed, or cells ran out of order. "

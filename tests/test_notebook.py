@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from nblint.notebook import NotebookError, load
+from nblint.notebook import NotebookError, load, parse
 
 
 def test_reads_v4_cells_with_numbers_ids_and_outputs(write_nb):
@@ -48,7 +48,6 @@ def test_upgrades_v3(tmp_path):
         (b'{"cells": [], "nbformat": 5, "metadata": {}}', "nbformat 5 is newer"),
         (b'{"cells": {}, "nbformat": 4, "metadata": {}}', "'cells' must be a list"),
         (b'{"cells": [{"source": "x"}], "nbformat": 4, "metadata": {}}', "cell 1 has no 'cell_type'"),
-        (b'{"cells": [{"cell_type": "code", "source": 3}], "nbformat": 4}', "cell 1: 'source' must be"),
         (b'{"nbformat": 3, "metadata": {}}', "could not be upgraded"),
         (b"[" * 100000, "nested too deeply"),
     ],
@@ -83,3 +82,66 @@ def test_language_detection(write_nb):
     data["metadata"] = {"kernelspec": "python3"}  # seen in the wild: not a dict
     path.write_text(json.dumps(data))
     assert load(path).is_python is True
+
+
+def _raw(*cells, **top):
+    return json.dumps({"cells": list(cells), "metadata": {}, "nbformat": 4, "nbformat_minor": 5, **top}).encode()
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ({"cell_type": "code", "id": "a", "metadata": {}, "source": "x = 1", "execution_count": None},
+         "code cell has no 'outputs'"),
+        ({"cell_type": "code", "id": "a", "source": "x = 1", "outputs": [], "execution_count": None},
+         "code cell has no 'metadata'"),
+        ({"cell_type": "code", "id": "a", "metadata": {}, "outputs": [], "execution_count": None},
+         "code cell has no 'source'"),
+        ({"cell_type": "code", "id": "a", "metadata": {}, "source": 3, "outputs": [], "execution_count": None},
+         "'source' must be a string or a list, not int"),
+        ({"cell_type": "code", "id": "a", "metadata": {}, "source": "", "outputs": [], "execution_count": "1"},
+         "'execution_count' must be an integer or null, not str"),
+        ({"cell_type": "markdown", "id": "a", "metadata": [], "source": "# t"},
+         "'metadata' must be an object, not list"),
+        ({"cell_type": "markdown", "metadata": {}, "source": "# t"},
+         "markdown cell has no 'id' (required from nbformat 4.5)"),
+        ({"cell_type": "code", "id": "a", "metadata": {}, "source": "", "execution_count": 1,
+          "outputs": [{"output_type": "stream", "name": "stdout"}]}, "stream output 1 has no 'text'"),
+        ({"cell_type": "heading", "id": "a", "metadata": {}, "source": "t"},
+         "unknown cell_type 'heading' (code, markdown or raw)"),
+    ],
+)  # fmt: skip
+def test_schema_departures_are_kept_and_the_cells_still_read(cell, expected):
+    good = {"cell_type": "code", "id": "b", "metadata": {}, "source": "y = 2", "outputs": [], "execution_count": 1}
+    nb = parse(_raw(cell, good), "nb.ipynb")
+    assert [(p.cell, p.message) for p in nb.problems] == [(1, expected)]
+    assert nb.cells[1].source == "y = 2" and len(nb.cells) == 2
+
+
+def test_a_notebook_jupyter_wrote_has_no_schema_problems(write_nb):
+    nb = load(write_nb("ok.ipynb", {"cell_type": "markdown", "source": "# t"}, "x = 1"))
+    assert nb.problems == ()
+    assert parse(_raw(nbformat_minor=4, cells=[{"cell_type": "raw", "metadata": {}, "source": ""}]), "a").problems == ()
+    future = {"cell_type": "future cell", "metadata": {}, "source": ""}  # a newer minor may add cell types
+    assert parse(_raw(future, nbformat_minor=99), "b").problems == ()
+
+
+def test_top_level_keys_are_checked_too():
+    raw = json.dumps({"cells": [], "nbformat": 4}).encode()
+    assert [p.message for p in parse(raw, "nb.ipynb").problems] == [
+        "the notebook has no 'metadata'",
+        "the notebook has no 'nbformat_minor'",
+    ]
+
+
+def test_lint_reports_a_schema_departure_as_a_finding_not_bad_input(tmp_path):
+    from conftest import run_nblint
+
+    broken = {"cell_type": "code", "id": "a", "metadata": {}, "source": "try:\n    x = 1\nexcept Exception:\n    pass"}
+    path = tmp_path / "written-by-a-tool.ipynb"
+    path.write_bytes(_raw({"cell_type": "markdown", "id": "m", "metadata": {}, "source": "# t"}, broken))
+    proc = run_nblint("lint", str(path), "--format", "json")
+    assert proc.returncode == 1, proc.stderr  # linted: swallowed-exception still fails the run
+    found = {(d["name"], d["cell"]): d["message"] for d in json.loads(proc.stdout)["files"][0]["diagnostics"]}
+    assert "cell 2: code cell has no 'outputs'" in found["invalid-notebook", 2]
+    assert ("swallowed-exception", 2) in found

@@ -11,10 +11,14 @@ pytest_plugins = ["pytester"]
 
 
 def notebook(*sources: str, metadata: dict | None = None) -> str:
-    cells = [
-        {"cell_type": "code", "id": f"c{i}", "metadata": {}, "source": s, "execution_count": None, "outputs": []}
-        for i, s in enumerate(sources)
+    """A tidy notebook (a title, code run in order, a closing note) around the given code cells."""
+    code = [
+        {"cell_type": "code", "id": f"c{i}", "metadata": {}, "source": s, "execution_count": i, "outputs": []}
+        for i, s in enumerate(sources, start=1)
     ]
+    title = {"cell_type": "markdown", "id": "title", "metadata": {}, "source": "# Report\n\nWhat this computes."}
+    summary = {"cell_type": "markdown", "id": "end", "metadata": {}, "source": "That is the result."}
+    cells = [title, *code, summary]
     return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": metadata or {}, "cells": cells}, indent=1)
 
 
@@ -39,7 +43,7 @@ def test_pass_and_fail_read_like_nblint(project: pytest.Pytester):
     out = result.stdout.str()
     result.stdout.fnmatch_lines(
         [
-            "*bad.ipynb:cell 2:2:8: error ineffective-assertion (NB201)*",
+            "*bad.ipynb:cell 3:2:8: error ineffective-assertion (NB201)*",
             "*2 | assert (x, 'x is set')",
             "*why:*",
         ]
@@ -85,7 +89,7 @@ def test_verbose_keyword_and_last_failed(project: pytest.Pytester):
     result.stdout.fnmatch_lines(
         [
             "*bad.ipynb::nblint FAILED*",
-            "    cell 2:2: error ineffective-assertion (NB201)*",
+            "    cell 3:2: error ineffective-assertion (NB201)*",
             "*good.ipynb::nblint PASSED*",
         ]
     )
@@ -113,7 +117,7 @@ def test_xdist(project: pytest.Pytester):
     result = project.runpytest_subprocess("--nblint", "-n", "2", "-v")
     result.assert_outcomes(passed=5, failed=1)
     result.stdout.fnmatch_lines(["*gw*FAILED*bad.ipynb::nblint*"])
-    assert "bad.ipynb:cell 2:2:8: error ineffective-assertion" in result.stdout.str()
+    assert "bad.ipynb:cell 3:2:8: error ineffective-assertion" in result.stdout.str()
 
 
 def test_validate_runs_the_notebook(pytester: pytest.Pytester):
@@ -121,5 +125,5 @@ def test_validate_runs_the_notebook(pytester: pytest.Pytester):
     pytester.makefile(".ipynb", ok=notebook("x = 2", "assert x * 2 == 4"), boom=notebook("x = 1", "1 / 0"))
     result = pytester.runpytest_subprocess("--nblint-validate", "--nblint-timeout", "60", "-v")
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines(["*boom.ipynb::nblint-validate FAILED*", "*cell 2*exception*ZeroDivisionError*"])
+    result.stdout.fnmatch_lines(["*boom.ipynb::nblint-validate FAILED*", "*cell 3*exception*ZeroDivisionError*"])
     assert "Traceback (most recent call last)" not in result.stdout.str()

@@ -24,7 +24,7 @@ def _run(rule, example, folder):
     """Run one rule on an example, with the example's files written next to the notebook."""
     example.write_files(folder)
     (folder / ".git").mkdir(exist_ok=True)  # the example folder is its own project root
-    return check_notebook(example.notebook(str(folder / "example.ipynb")), [(rule, Severity.ERROR)])
+    return check_notebook(example.notebook(str(folder / example.name)), [(rule, Severity.ERROR)])
 
 
 def _where(diagnostic, folder):
@@ -47,7 +47,7 @@ def test_good_example_is_quiet(rule, example, tmp_path):
 
 @pytest.mark.parametrize(("rule", "example"), [c for c in _cases("bad") if c.values[1].fixed is not None])
 def test_fix_produces_the_stated_sources(rule, example, tmp_path):
-    nb = example.notebook(str(tmp_path / "example.ipynb"))
+    nb = example.notebook(str(tmp_path / example.name))
     sources, applied = apply_fixes(nb, [d.fix for d in _run(rule, example, tmp_path) if d.fix])
     assert applied
     after = tuple(sources.get(c.number, c.source) for c in nb.cells)
@@ -64,3 +64,22 @@ def test_every_rule_has_examples_and_text():
 def test_names_and_codes_are_unique():
     assert len({r.name for r in RULES}) == len(RULES)
     assert len({r.code for r in RULES}) == len(RULES)
+
+
+def _stripped(example):
+    """The example as an editor's unsaved buffer has it: no execution counts, no outputs."""
+    from dataclasses import replace
+
+    return replace(example, cells=tuple(replace(c, execution_count=None, outputs=()) for c in example.cells))
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.needs_saved_state], ids=lambda r: r.name)
+def test_rules_that_declare_saved_state_judge_it(rule, tmp_path):
+    """`needs_saved_state` is the language server's cue to skip a rule: it must be true of the rule."""
+    changed = []
+    for index, example in enumerate((*rule.bad, *rule.good)):
+        folder = tmp_path / str(index)
+        folder.mkdir()
+        saved = {_where(d, folder) for d in _run(rule, example, folder)}
+        changed.append(saved != {_where(d, folder) for d in _run(rule, _stripped(example), folder)})
+    assert any(changed)

@@ -44,4 +44,7 @@ def test_line_magics_are_undone():
         "get_ipython().run_line_magic('pip', 'install pandas')\nfiles = get_ipython().getoutput('ls')",
     )
     assert model.notebook.cells[0].source == "%pip install pandas\n!ls"
-    assert model.skip == ("error-output-saved",)
+    # every rule that judges saved outputs or execution counts, and only those
+    from nblint.registry import all_rules
+
+    assert set(model.skip) == {r.name for r in all_rules() if r.needs_saved_state} >= {"error-output-saved"}

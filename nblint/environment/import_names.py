@@ -13,21 +13,32 @@ from pathlib import Path
 
 from nblint.environment.requirement import normalize
 
-# import name -> distributions that provide it (normalised names)
+# import name -> distributions that provide it, as PyPI spells them (the first is the usual one). A dotted
+# key ("google.protobuf") is more precise than its top-level module and wins over it. Names that
+# match after PEP 503 normalisation (`pytorch_lightning` -> `pytorch-lightning`) need no entry.
 IMPORT_TO_DISTS: dict[str, tuple[str, ...]] = {
     "sklearn": ("scikit-learn",),
     "skimage": ("scikit-image",),
+    "sklearn_extra": ("scikit-learn-extra",),
+    "skmultilearn": ("scikit-multilearn",),
+    "sksurv": ("scikit-survival",),
+    "skfuzzy": ("scikit-fuzzy",),
+    "skopt": ("scikit-optimize",),
+    "skvideo": ("scikit-video",),
+    "imblearn": ("imbalanced-learn",),
     "cv2": ("opencv-python", "opencv-python-headless", "opencv-contrib-python", "opencv-contrib-python-headless"),
-    "yaml": ("pyyaml",),
-    "ruamel": ("ruamel-yaml",),
-    "PIL": ("pillow",),
+    "yaml": ("PyYAML",),
+    "ruamel": ("ruamel.yaml",),
+    "PIL": ("Pillow",),
     "bs4": ("beautifulsoup4",),
     "dateutil": ("python-dateutil",),
     "dotenv": ("python-dotenv",),
-    "jwt": ("pyjwt",),
+    "decouple": ("python-decouple",),
+    "jwt": ("PyJWT",),
     "jose": ("python-jose",),
     "Crypto": ("pycryptodome", "pycryptodomex"),
-    "OpenSSL": ("pyopenssl",),
+    "Cryptodome": ("pycryptodomex",),
+    "OpenSSL": ("pyOpenSSL",),
     "attr": ("attrs",),
     "serial": ("pyserial",),
     "usb": ("pyusb",),
@@ -35,49 +46,119 @@ IMPORT_TO_DISTS: dict[str, tuple[str, ...]] = {
     "docx": ("python-docx",),
     "pptx": ("python-pptx",),
     "slugify": ("python-slugify",),
-    "gi": ("pygobject",),
-    "wx": ("wxpython",),
+    "gi": ("PyGObject",),
+    "wx": ("wxPython",),
+    "cairo": ("pycairo",),
+    "OpenGL": ("PyOpenGL",),
+    "Xlib": ("python-xlib",),
     "MySQLdb": ("mysqlclient",),
+    "mysql": ("mysql-connector-python",),
     "psycopg2": ("psycopg2", "psycopg2-binary"),
     "psycopg": ("psycopg", "psycopg-binary"),
-    "Levenshtein": ("python-levenshtein", "levenshtein"),
-    "fitz": ("pymupdf",),
+    "snowflake.connector": ("snowflake-connector-python",),
+    "snowflake.snowpark": ("snowflake-snowpark-python",),
+    "snowflake": ("snowflake-connector-python", "snowflake-snowpark-python"),
+    "impala": ("impyla",),
+    "cassandra": ("cassandra-driver",),
+    "bson": ("pymongo",),
+    "gridfs": ("pymongo",),
+    "delta": ("delta-spark",),
+    "Levenshtein": ("Levenshtein", "python-Levenshtein"),
+    "fitz": ("PyMuPDF",),
+    "pdfminer": ("pdfminer.six",),
+    "tabula": ("tabula-py",),
+    "camelot": ("camelot-py",),
     "kafka": ("kafka-python",),
+    "paho": ("paho-mqtt",),
+    "websocket": ("websocket-client",),
+    "socketio": ("python-socketio",),
+    "engineio": ("python-engineio",),
+    "vcr": ("vcrpy",),
+    "factory": ("factory-boy",),
+    "google.protobuf": ("protobuf",),
+    "google.cloud.storage": ("google-cloud-storage",),
+    "google.cloud.bigquery": ("google-cloud-bigquery",),
+    "google.cloud.aiplatform": ("google-cloud-aiplatform",),
+    "google.generativeai": ("google-generativeai",),
+    "google.auth": ("google-auth",),
+    "google.oauth2": ("google-auth",),
     "google": ("protobuf", "google-cloud-storage", "google-cloud-bigquery", "google-api-python-client",
                "google-auth", "google-cloud-aiplatform", "google-generativeai"),
     "googleapiclient": ("google-api-python-client",),
+    "apiclient": ("google-api-python-client",),
     "grpc": ("grpcio",),
     "zmq": ("pyzmq",),
+    "capnp": ("pycapnp",),
     "Bio": ("biopython",),
+    "mpl_toolkits.basemap": ("basemap",),
     "mpl_toolkits": ("matplotlib", "basemap"),
     "pkg_resources": ("setuptools",),
     "absl": ("absl-py",),
-    "osgeo": ("gdal",),
+    "osgeo": ("GDAL",),
     "telegram": ("python-telegram-bot",),
+    "discord": ("discord.py",),
+    "slack": ("slackclient",),
+    "binance": ("python-binance",),
+    "talib": ("TA-Lib",),
+    "zipline": ("zipline-reloaded",),
     "win32api": ("pywin32",),
     "win32com": ("pywin32",),
-    "sentencepiece": ("sentencepiece",),
+    "win32con": ("pywin32",),
+    "pythoncom": ("pywin32",),
+    "pywintypes": ("pywin32",),
     "tensorflow_hub": ("tensorflow-hub",),
-    "lightgbm": ("lightgbm",),
+    "official": ("tf-models-official",),
     "umap": ("umap-learn",),
-    "hdbscan": ("hdbscan",),
     "faiss": ("faiss-cpu", "faiss-gpu"),
+    "haiku": ("dm-haiku",),
+    "sonnet": ("dm-sonnet",),
+    "tree": ("dm-tree",),
+    "pyro": ("pyro-ppl",),
+    "stan": ("pystan",),
+    "paddle": ("paddlepaddle",),
+    "whisper": ("openai-whisper",),
+    "pycrfsuite": ("python-crfsuite",),
+    "Stemmer": ("PyStemmer",),
+    "community": ("python-louvain",),
+    "pywt": ("PyWavelets",),
+    "ffmpeg": ("ffmpeg-python",),
+    "z3": ("z3-solver",),
+    "antlr4": ("antlr4-python3-runtime",),
+    "iris": ("scitools-iris",),
+    "ibis": ("ibis-framework",),
+    "darts": ("u8darts", "darts"),
+    "RPi": ("RPi.GPIO",),
+    "board": ("adafruit-blinka",),
+    "can": ("python-can",),
+    "bluetooth": ("PyBluez",),
+    "nmap": ("python-nmap",),
+    "whois": ("python-whois",),
+    "barcode": ("python-barcode",),
+    "snappy": ("python-snappy",),
+    "azureml": ("azureml-core",),
+    "office365": ("Office365-REST-Python-Client",),
+    "atlassian": ("atlassian-python-api",),
+    "consul": ("python-consul",),
     "pydantic_settings": ("pydantic-settings",),
-    "tree_sitter": ("tree-sitter",),
     "dns": ("dnspython",),
-    "nacl": ("pynacl",),
-    "git": ("gitpython",),
-    "github": ("pygithub",),
+    "nacl": ("PyNaCl",),
+    "git": ("GitPython",),
+    "github": ("PyGithub",),
     "gitlab": ("python-gitlab",),
     "ldap": ("python-ldap",),
-    "lxml": ("lxml",),
-    "markdown": ("markdown",),
     "mlflow": ("mlflow", "mlflow-skinny"),
+    "speech_recognition": ("SpeechRecognition",),
+    # Same name, listed so that `known_third_party` recognises them when sys.path is extended.
+    "sentencepiece": ("sentencepiece",),
+    "lightgbm": ("lightgbm",),
+    "hdbscan": ("hdbscan",),
+    "tree_sitter": ("tree-sitter",),
+    "lxml": ("lxml",),
+    "markdown": ("Markdown",),
     "openshift": ("openshift",),
     "kubernetes": ("kubernetes",),
     "prometheus_api_client": ("prometheus-api-client",),
     "prometheus_client": ("prometheus-client",),
-    "speech_recognition": ("speechrecognition",),
     "torch": ("torch",),
     "xgboost": ("xgboost",),
 }  # fmt: skip
@@ -98,12 +179,33 @@ RUNTIME_ONLY = frozenset(
 )  # fmt: skip
 
 
+def _table_entry(module: str) -> tuple[str, ...]:
+    """The table's distributions for a (dotted) module: its longest listed prefix."""
+    parts = module.split(".")
+    for end in range(len(parts), 0, -1):
+        found = IMPORT_TO_DISTS.get(".".join(parts[:end]))
+        if found:
+            return found
+    return ()
+
+
 def dists_for_import(module: str) -> set[str]:
-    """Normalised distribution names that may provide top-level module `module`."""
-    found = set(IMPORT_TO_DISTS.get(module, ()))
-    found.add(normalize(module))
-    found |= {normalize(d) for d in _installed().get(module, ())}
+    """Normalised distribution names that may provide module `module` (dotted or top-level)."""
+    top = module.split(".")[0]
+    found = {normalize(d) for d in _table_entry(module)}
+    found.add(normalize(top))
+    found |= {normalize(d) for d in _installed().get(top, ())}
     return found
+
+
+def distribution_name(module: str) -> str:
+    """The distribution to install for `module`, as PyPI spells it: `sklearn` -> `scikit-learn`."""
+    listed = _table_entry(module)
+    if listed:
+        return listed[0]
+    top = module.split(".")[0]
+    installed = _installed().get(top)
+    return installed[0] if installed else top.replace("_", "-")
 
 
 def known_third_party(module: str) -> bool:
@@ -113,7 +215,7 @@ def known_third_party(module: str) -> bool:
 
 def imports_for_dist(dist: str) -> set[str]:
     """Top-level modules a distribution (normalised name) provides."""
-    names = {module for module, dists in IMPORT_TO_DISTS.items() if dist in dists}
+    names = {module.split(".")[0] for module, dists in IMPORT_TO_DISTS.items() if dist in map(normalize, dists)}
     names.add(dist.replace("-", "_"))
     names |= {module for module, dists in _installed().items() if dist in {normalize(d) for d in dists}}
     return names

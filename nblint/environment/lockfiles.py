@@ -1,4 +1,9 @@
-"""Lock files and project metadata as requirement sets: PEP 751 `pylock.toml`, pyproject `[project]`."""
+"""Lock files and project metadata as requirement sets: PEP 751 `pylock.toml`, pyproject `[project]`.
+
+`[project] dependencies` are what an image installs, so they are requirements every requirement rule
+checks. Optional dependencies and PEP 735 dependency groups (`[dependency-groups]`) are declared too
+(an import they provide is not undeclared), but they are ranges by design and only name packages.
+"""
 
 from __future__ import annotations
 
@@ -58,9 +63,37 @@ def _toml_type(value: object) -> str:
 
 
 def has_dependencies(path: Path) -> bool:
+    """Does pyproject.toml declare any dependency: required, optional or in a dependency group?"""
     data, _, _ = _toml(str(path))
     project = data.get("project")
-    return isinstance(project, dict) and bool(project.get("dependencies"))
+    return (isinstance(project, dict) and bool(project.get("dependencies"))) or bool(optional_names(str(path)))
+
+
+def optional_names(path: str) -> frozenset[str]:
+    """Normalised names of `[project.optional-dependencies]` and `[dependency-groups]` entries."""
+    from packaging.requirements import InvalidRequirement
+    from packaging.requirements import Requirement as Pep508
+
+    data, _, _ = _toml(path)
+    project = data.get("project") if isinstance(data.get("project"), dict) else {}
+    extras = project.get("optional-dependencies", {})
+    groups = data.get("dependency-groups", {})
+    specs = [
+        spec
+        for table in (extras, groups)
+        if isinstance(table, dict)
+        for entries in table.values()
+        if isinstance(entries, list)
+        for spec in entries
+        if isinstance(spec, str)  # a group's `{include-group = "..."}` names a group listed here anyway
+    ]
+    names = set()
+    for spec in specs:
+        try:
+            names.add(normalize(Pep508(spec).name))
+        except InvalidRequirement:
+            continue
+    return frozenset(names)
 
 
 def read_pyproject(path: str) -> RequirementSet:

@@ -6,7 +6,8 @@ Order (the first that applies wins):
    project root, first existing one wins.
 3. Auto-detection: `requirements.txt` in the notebook's folder, then in each parent folder up
    to the project root (the folder holding pyproject.toml or .git), all merged, nearest first;
-   plus `pylock.toml` (PEP 751) and `[project] dependencies` of the root's pyproject.toml.
+   plus `pylock.toml` (PEP 751) and the root's pyproject.toml: `[project] dependencies` as
+   requirements, optional dependencies and `[dependency-groups]` (PEP 735) as declared names.
 
 A Dockerfile next to the notebook (or at the root) is reported too. Requirements win over it
 unless `prefer-dockerfile` is set, mirroring the job spec's `preferDockerfile`.
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from nblint.environment.lockfiles import has_dependencies, read_pylock, read_pyproject
+from nblint.environment.lockfiles import has_dependencies, optional_names, read_pylock, read_pyproject
 from nblint.environment.pip_file import parse_file
 from nblint.environment.requirement import RequirementSet, normalize
 
@@ -39,9 +40,11 @@ class Environment:
     requirements: RequirementSet = field(default_factory=RequirementSet)
     dockerfile: str | None = None
     build_from: str = "requirements"  # or "dockerfile"
+    optional: frozenset[str] = frozenset()  # pyproject extras and dependency groups: declared, not installed
 
     def declared_names(self) -> set[str]:
-        return {r.name for r in self.requirements.requirements if r.name}
+        """Every declared project name, optional dependencies and dependency groups included."""
+        return {r.name for r in self.requirements.requirements if r.name} | self.optional
 
     def declared_among(self, specs: Iterable[str]) -> list[str]:
         """The project names, as written, of those PEP 508 specs that the requirements already declare."""
@@ -105,10 +108,12 @@ def discover(notebook: str, settings=None) -> Environment:
             env.sources.append(Source(display_path(root / "pylock.toml"), "pylock", "pylock.toml at the project root"))
         if (root / "pyproject.toml").is_file() and has_dependencies(root / "pyproject.toml"):
             env.sources.append(
-                Source(display_path(root / "pyproject.toml"), "pyproject", "[project] dependencies at the root")
+                Source(display_path(root / "pyproject.toml"), "pyproject", "pyproject.toml dependencies at the root")
             )
     for source in env.sources:
         env.requirements.extend(_read(source.path, source.kind))
+        if source.kind == "pyproject":
+            env.optional = optional_names(source.path)
     for folder in (nb_dir, root):
         if (folder / "Dockerfile").is_file():
             env.dockerfile = display_path(folder / "Dockerfile")

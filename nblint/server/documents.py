@@ -156,7 +156,7 @@ def virtual_model(uri: str, text: str) -> Model:
     saved = _saved_code(path)
     segments = split_virtual(text, saved)
     model = _segments_model(uri, path, [(s, _unmagic(t)) for s, t in segments], "virtual")
-    return Model(model.notebook, model.places, uri, "virtual", core.SKIPPED_IN_VIRTUAL)
+    return Model(model.notebook, model.places, uri, "virtual", core.skipped_in_virtual())
 
 
 def _saved_code(path: str) -> list[str] | None:

@@ -33,8 +33,14 @@ __all__ = [
 # Rules whose verdict rests on the saved outputs. A JupyterLab-LSP virtual document carries sources
 # only, so these are skipped there, and the server logs why. (hidden-state's execution-count half
 # simply finds no counts there; its order half runs.)
-NEEDS_SAVED_STATE = {"error-output-saved": "needs the saved outputs, which a virtual document does not carry"}
-SKIPPED_IN_VIRTUAL = tuple(NEEDS_SAVED_STATE)
+def skipped_in_virtual() -> tuple[str, ...]:
+    """Rules that judge saved outputs or execution counts (`Rule.needs_saved_state`)."""
+    from nblint.registry import all_rules
+
+    return tuple(rule.name for rule in all_rules() if rule.needs_saved_state)
+
+
+SKIP_REASON = "it judges saved outputs or execution counts, which a virtual document does not carry"
 
 
 def settings_for(path: str, level: str | None = None) -> tuple[Settings, str | None]:

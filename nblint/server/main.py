@@ -197,7 +197,7 @@ class NblintServer(LanguageServer):
             return  # changed or closed while we worked: a newer run publishes
         if model.kind == "virtual" and not state.model:
             for name in model.skip:
-                self.log(f"nblint: {uri}: {name} skipped: {core.NEEDS_SAVED_STATE[name]}")
+                self.log(f"nblint: {uri}: {name} skipped: {core.SKIP_REASON}")
         state.model, state.settings = model, settings
         self.publish(uri, state, findings, Locator(model, self.encoding))
         self.last_latency = asyncio.get_running_loop().time() - started
