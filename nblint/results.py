@@ -65,6 +65,7 @@ class ValidationReport:
     cells: tuple[dict[str, Any], ...] = ()  # cell, cell_id, injected, status, duration_s
     message: str | None = None
     golden: tuple[dict[str, Any], ...] | None = None  # differences from --golden, when given
+    started_at: str | None = None  # when the run began, UTC, ISO 8601 without offset (JUnit's timestamp)
 
     @property
     def failed(self) -> list[CheckResult]:

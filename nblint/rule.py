@@ -89,6 +89,8 @@ class Rule:
     # A finding in a file several notebooks share (requirements.txt) that depends on the notebook
     # (e.g. "never imported") stands only if every notebook sharing the file reports it.
     per_notebook: ClassVar[bool] = False
+    # A security rule's CVSS-like score (0.0-10.0): GitHub code scanning ranks its alerts by it.
+    security_severity: ClassVar[float | None] = None
 
     def check(self, nb: Analysis) -> Iterator[Finding]:
         raise NotImplementedError
