@@ -47,6 +47,7 @@ class CheckResult:
     line: int | None = None
     severity: Severity = Severity.ERROR
     status: str = FAILED
+    traceback: str | None = None  # an exception's traceback as the kernel printed it (ANSI colours stripped)
 
     @property
     def explanation(self) -> str:

@@ -3,10 +3,10 @@
 A testcase is named by the cell's id (`cell 3f2a…`), which inserting a cell elsewhere does not change, and its
 classname is the notebook's path from the repository root without `.ipynb`, dots for folders
 (`notebooks.etl.clean`), which Jenkins shows as package and class. An exception, a timeout or a dead kernel
-is an `<error>`, any other failed check a `<failure>`; both hold the check's text and the cell's source
-around the line. A notebook that could not run is one `<error>` testcase. With `validate --lint` each suite
-also holds a `static rules` testcase that fails when the findings fail the level, so the suite's verdict is
-the one the exit code follows.
+is an `<error>`, any other failed check a `<failure>`; both hold the check's text (an exception's traceback
+when the harness kept it) and the cell's source around the line. A notebook that could not run is one
+`<error>` testcase. With `validate --lint` each suite also holds a `static rules` testcase that fails when
+the findings fail the level, so the suite's verdict is the one the exit code follows.
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ class _Suite:
     def _outcome(self, tag: str, check: CheckResult) -> str:
         kind = check.message.split(":", 1)[0] if check.type == "exception" else check.type
         where = f"cell {check.cell}" + (f", line {check.line}" if check.line else "") if check.cell else "parameters"
-        text = f"{check.type} in {where}:\n{check.message}"
+        text = f"{check.type} in {where}:\n{check.traceback or check.message}"
         excerpt = _excerpt(self.sources.get(check.cell), check.line)
         if excerpt:
             text += "\n\n" + excerpt
