@@ -41,12 +41,14 @@ def _out(proc: subprocess.CompletedProcess, codes=(0, 1)) -> str:
 
 
 @pytest.fixture(scope="session")
-def sarif_multitool(request) -> Path:
-    """Microsoft's SARIF multitool, installed from npm once into pytest's cache folder (skipped without npm)."""
+def sarif_multitool(request, tmp_path_factory) -> Path:
+    """Microsoft's SARIF multitool, installed from npm once into pytest's cache folder (a temporary folder
+    with `-p no:cacheprovider`); skipped only when npm is missing."""
     npm = shutil.which("npm")
     if npm is None:
         pytest.skip("npm is not installed: the SARIF multitool comes from npm")
-    prefix = Path(request.config.cache.mkdir("sarif-multitool"))
+    cache = getattr(request.config, "cache", None)
+    prefix = Path(cache.mkdir("sarif-multitool") if cache else tmp_path_factory.mktemp("sarif-multitool"))
     if not (prefix / "node_modules" / "@microsoft" / "sarif-multitool").is_dir():
         installed = subprocess.run(
             [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "@microsoft/sarif-multitool"],

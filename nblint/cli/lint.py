@@ -23,7 +23,7 @@ from nblint.reporters import formats
               show_default=True, help="text for people; json, lsp, sarif (GitHub code scanning), github (annotations) "
               "or gitlab (Code Quality) for tools.")  # fmt: skip
 @click.option("--github-notices", is_flag=True,
-              help="With --format github, also annotate info findings (GitHub shows 10 a type per step).")  # fmt: skip
+              help="With --format github, also annotate info findings (GitHub shows 10 of each per step).")  # fmt: skip
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes to the notebooks in place.")
 @click.option("--diff", is_flag=True,

@@ -42,7 +42,7 @@ from nblint.reporters import formats
               help="text for people; json, junit (Jenkins, GitLab tests), sarif (GitHub code scanning), github "
               "(annotations) or gitlab (Code Quality) for CI.")  # fmt: skip
 @click.option("--github-notices", is_flag=True,
-              help="With --format github, also annotate info results (GitHub shows 10 a type per step).")  # fmt: skip
+              help="With --format github, also annotate info results (GitHub shows 10 of each per step).")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
 @click.option("--heartbeat", type=click.FloatRange(min=0.1), default=30, show_default=True, metavar="SECONDS",
               help="Without a terminal: say which cell is still running every SECONDS.")  # fmt: skip
