@@ -55,17 +55,25 @@ def rule_page(rule: Rule) -> str:
 
 def checks_page() -> str:
     """docs/runtime-checks.md: every `nblint validate` check, why it matters, and its severity per level."""
-    rows = ["| check | " + " | ".join(LEVELS) + " | why it matters |", "|---|" + "---|" * (len(LEVELS) + 1)]
+    rows = ["| check | " + " | ".join(LEVELS) + " | what it catches |", "|---|" + "---|" * (len(LEVELS) + 1)]
     for check in CHECKS.values():
         severities = " | ".join(str(severity(check.name, level)) for level in LEVELS)
-        rows.append(f"| `{check.name}` | {severities} | {check.why} |")
+        rows.append(f"| [`{check.name}`](#{check.name}) | {severities} | {check.summary} |")
     intro = (
         "# Runtime checks\n\n`nblint validate` runs a notebook with a real Jupyter kernel and reports these "
         "checks for every cell. A check fails the run when its severity reaches the level's threshold "
         "(`learning` never fails; `production` fails on warnings too).\n\nSilence one on purpose with "
         "`# nblint: allow=<check>` on the line, or as the first line of the cell.\n"
     )
-    return intro + "\n" + "\n".join(rows) + "\n"
+    # one heading per check: the anchors SARIF's helpUri links to (runtime-checks.md#nan-value)
+    sections = [f"## `{check.name}`\n\n{check.why}\n" for check in CHECKS.values()]
+    cannot_run = (
+        "## When a notebook cannot run\n\nAn unreadable notebook, a missing kernel or bad expectations stop the "
+        "run before any check: the notebook's verdict is `error` (exit code 2), and CI formats report it as such "
+        "(SARIF: a `could-not-run` result and a tool notification, so the notebook's open alerts are not closed "
+        "as fixed; JUnit: an `<error>` testcase; GitLab Code Quality: a `blocker` issue).\n"
+    )
+    return intro + "\n" + "\n".join(rows) + "\n\n" + "\n".join([*sections, cannot_run])
 
 
 def write_pages(folder: Path) -> list[Path]:

@@ -47,6 +47,7 @@ class CheckResult:
     line: int | None = None
     severity: Severity = Severity.ERROR
     status: str = FAILED
+    traceback: str | None = None  # an exception's traceback as the kernel printed it (ANSI colours stripped)
 
     @property
     def explanation(self) -> str:
@@ -65,6 +66,7 @@ class ValidationReport:
     cells: tuple[dict[str, Any], ...] = ()  # cell, cell_id, injected, status, duration_s
     message: str | None = None
     golden: tuple[dict[str, Any], ...] | None = None  # differences from --golden, when given
+    started_at: str | None = None  # when the run began, UTC, ISO 8601 without offset (JUnit's timestamp)
 
     @property
     def failed(self) -> list[CheckResult]:

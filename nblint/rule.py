@@ -102,6 +102,8 @@ class Rule:
     # The rule judges saved outputs or execution counts, which an editor's unsaved buffer (a language
     # server's virtual document) does not have: such clients skip it.
     needs_saved_state: ClassVar[bool] = False
+    # A security rule's CVSS-like score (0.0-10.0): GitHub code scanning ranks its alerts by it.
+    security_severity: ClassVar[float | None] = None
 
     def check(self, nb: Analysis) -> Iterator[Finding]:
         raise NotImplementedError

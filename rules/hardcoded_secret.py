@@ -69,6 +69,7 @@ def _looks_secret(name: str, value: str) -> bool:
 class HardcodedSecret(CellRule):
     code = "NB501"
     name = "hardcoded-secret"
+    security_severity = 7.5  # a leaked credential
     summary = "A credential is written into the notebook"
     why = (
         "A token, password or private key in a cell is in every copy of the notebook: in git history, "

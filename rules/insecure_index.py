@@ -12,6 +12,7 @@ from nblint.rule import Rule, example
 class InsecureIndex(Rule):
     code = "NB608"
     name = "insecure-index"
+    security_severity = 7.0  # dependency confusion, packages over plain http
     summary = "Packages may come from an unverified or untrusted place"
     why = (
         "`--trusted-host` and `http://` index URLs let anyone on the network path swap packages. "

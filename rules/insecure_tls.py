@@ -25,6 +25,7 @@ def _false(node: ast.AST | None) -> bool:
 class InsecureTLS(CellRule):
     code = "NB502"
     name = "insecure-tls"
+    security_severity = 7.4  # traffic readable and forgeable by anyone on the path
     summary = "Certificate verification is turned off for an HTTPS or TLS connection"
     why = (
         "`verify=False`, an unverified SSL context, `CERT_NONE` or `check_hostname = False` make the "

@@ -158,7 +158,7 @@ def test_junit_sarif_and_github_reports(tmp_path, write_nb):
     path = write_nb("r.ipynb", "x = 1", "raise ValueError('bad')", "y = 2")
     junit = run_nblint("validate", str(path), "--format", "junit").stdout
     suite = ET.fromstring(junit).find("testsuite")
-    assert suite.get("failures") == "1" and len(suite.findall("testcase")) == 3
+    assert suite.get("errors") == "1" and len(suite.findall("testcase")) == 3  # an exception is a JUnit error
     assert suite.findall("testcase")[2].find("skipped") is not None
     sarif = json.loads(run_nblint("validate", str(path), "--format", "sarif").stdout)
     jsonschema.validate(sarif, json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text()))
@@ -196,7 +196,8 @@ def test_validate_with_lint_carries_the_findings_in_every_format(write_nb):
     validated, linted = sarif["runs"]
     assert validated["results"] == [] and linted["tool"]["driver"]["name"] == "nblint"
     assert [r["properties"]["name"] for r in linted["results"]] == ["swallowed-exception"]
-    [annotation] = report("github").strip().split("\n")
+    [annotation, summary] = report("github").strip().split("\n")
+    assert summary.startswith("nblint: 1 error(s), 0 warning(s)") and summary.endswith(": failed")
     assert annotation.startswith(f"::error file={path},line=") and "title=swallowed-exception" in annotation
 
 

@@ -20,7 +20,10 @@ from nblint.reporters import formats
 @click.option("--extend-select", multiple=True, metavar="RULES", help="Add these rules to the configured selection.")
 @click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (comma-separated or repeated).")
 @click.option("--format", "--output-format", "fmt", type=click.Choice(formats("lint")), default="text",
-              show_default=True, help="Output format: text for people, json/sarif/lsp/github for tools.")  # fmt: skip
+              show_default=True, help="text for people; json, lsp, sarif (GitHub code scanning), github (annotations) "
+              "or gitlab (Code Quality) for tools.")  # fmt: skip
+@click.option("--github-notices", is_flag=True,
+              help="With --format github, also annotate info findings (GitHub shows 10 of each per step).")  # fmt: skip
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes to the notebooks in place.")
 @click.option("--diff", is_flag=True,
@@ -49,8 +52,9 @@ from nblint.reporters import formats
               help="Lint every notebook afresh instead of reusing unchanged results from .nblint_cache/.")  # fmt: skip
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Parallel processes (default: one per core).")
 def lint(
-    paths, level, select, extend_select, ignore, fmt, output, fix, diff, unsafe_fixes, show_fixes, explain,
-    statistics, exit_zero, quiet, config, force_exclude, stdin_filename, requirements_file, watch, no_cache, jobs,
+    paths, level, select, extend_select, ignore, fmt, github_notices, output, fix, diff, unsafe_fixes, show_fixes,
+    explain, statistics, exit_zero, quiet, config, force_exclude, stdin_filename, requirements_file, watch, no_cache,
+    jobs,
 ) -> None:  # fmt: skip
     """Check notebooks (files or folders) with the static rules.
 
@@ -92,7 +96,7 @@ def lint(
         ignore=ignore,
         requirements_file=str(requirements_file) if requirements_file else None,
     )
-    report = _Report(fmt, output, explain, statistics, quiet, show_fixes, diff, exit_zero)
+    report = _Report(fmt, output, explain, statistics, quiet, show_fixes, diff, exit_zero, github_notices)
     if "-" in paths:
         sys.exit(report.show(_lint_stdin(stdin_filename, finder, diff, unsafe_fixes)))
     if watch:
@@ -112,9 +116,9 @@ def lint(
 class _Report:
     """Renders a run as the options ask and gives the exit code."""
 
-    def __init__(self, fmt, output, explain, statistics, quiet, show_fixes, diff, exit_zero) -> None:
+    def __init__(self, fmt, output, explain, statistics, quiet, show_fixes, diff, exit_zero, github_notices) -> None:
         self.fmt, self.output, self.explain, self.statistics, self.quiet = fmt, output, explain, statistics, quiet
-        self.show_fixes, self.diff, self.exit_zero = show_fixes, diff, exit_zero
+        self.show_fixes, self.diff, self.exit_zero, self.github_notices = show_fixes, diff, exit_zero, github_notices
 
     def show(self, run) -> int:
         if self.diff:
@@ -123,7 +127,8 @@ class _Report:
 
         level = run.lint[0].level if run.lint else "development"
         color = self.fmt == "text" and self.output is None and use_color(sys.stdout)
-        text = render(self.fmt, run, ReportOptions(level, self.explain, color, self.statistics, self.quiet))
+        options = ReportOptions(level, self.explain, color, self.statistics, self.quiet, self.github_notices)
+        text = render(self.fmt, run, options)
         if self.show_fixes:
             text += _fixes_section(run.lint)
         if self.output is not None:

@@ -38,8 +38,14 @@ from nblint.reporters import formats
 @click.option("--lint", "with_lint", is_flag=True, help="Run the static rules first; one report holds both.")
 @click.option("--env", "env_mode", type=click.Choice(["current", "requirements"]), default="current", show_default=True,
               help="`requirements`: run in a cached virtualenv built from the notebook's requirements.")  # fmt: skip
-@click.option("--format", "fmt", type=click.Choice(formats("validate")), default="text",
-              show_default=True)  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(formats("validate")), default="text", show_default=True,
+              help="text for people; json, junit (Jenkins, GitLab tests), sarif (GitHub code scanning), github "
+              "(annotations) or gitlab (Code Quality) for CI.")  # fmt: skip
+@click.option("--github-notices", is_flag=True,
+              help="With --format github, also annotate info results (GitHub shows 10 of each per step).")  # fmt: skip
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
+@click.option("--heartbeat", type=click.FloatRange(min=0.1), default=30, show_default=True, metavar="SECONDS",
+              help="Without a terminal: say which cell is still running every SECONDS.")  # fmt: skip
 @click.option("-o", "--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to FILE instead of stdout.")  # fmt: skip
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
@@ -50,14 +56,16 @@ from nblint.reporters import formats
               help="Also write a short JSON summary here (e.g. /dev/termination-log in a Kubernetes Job).")  # fmt: skip
 def validate(
     notebooks, level, kernel, cwd, timeout_cell, total_timeout, startup_timeout, parameters, output,
-    expect_file, golden, rtol, atol, compare_images, with_lint, env_mode, fmt, report_file, jobs,
-    fail_on, ignore_check, summary_file,
+    expect_file, golden, rtol, atol, compare_images, with_lint, env_mode, fmt, github_notices, quiet, heartbeat,
+    report_file, jobs, fail_on, ignore_check, summary_file,
 ) -> None:  # fmt: skip
     """Run notebooks with a real Jupyter kernel and judge every cell by what it did.
 
     Beyond exceptions it reports exit codes a kernel swallows, stderr, warnings,
     names left None, NaN/inf values, empty data and declared expectations.
     Exit codes: 0 passed, 1 a check failed at the level, 2 could not run.
+    Progress goes to stderr: rewritten in place on a terminal; in a CI log, a
+    line per notebook started and finished and a heartbeat for long cells.
 
     \b
     Examples:
@@ -112,24 +120,47 @@ def validate(
             total_timeout=total_timeout, startup_timeout=startup_timeout, parameters=values, output=out,
             expectations=expectations, golden=golden, rtol=rtol, atol=atol, compare_images=compare_images,
             python=_environment_python(path) if env_mode == "requirements" else None,
-            progress=_live_progress if live else None, severity=overrides,
+            progress=cell_progress, severity=overrides,
         )  # fmt: skip
 
-    live = fmt == "text" and jobs == 1 and sys.stderr.isatty() and not os.environ.get("NO_COLOR")
-    if output is not None and len(notebooks) > 1:
-        output.mkdir(parents=True, exist_ok=True)
-    if jobs > 1 and len(notebooks) > 1:
-        from concurrent.futures import ThreadPoolExecutor
+    from contextlib import nullcontext
+    from dataclasses import replace
 
-        with ThreadPoolExecutor(jobs) as pool:
-            reports = list(pool.map(lambda p: run_validation(p, options_for(p)), notebooks))
-    else:
-        reports = [run_validation(p, options_for(p)) for p in notebooks]
-    from nblint.reporters import ReportOptions, render
+    from nblint.cli import progress
     from nblint.results import Run
 
-    run = Run("validate", _lint_notebooks(reports, settings) if with_lint else (), tuple(reports))
-    text = render(fmt, run, ReportOptions(level or settings.level))
+    on_terminal = fmt == "text" and jobs == 1 and sys.stderr.isatty() and not os.environ.get("NO_COLOR")
+    log = None if quiet or on_terminal else progress.LogProgress(heartbeat)
+    cell_progress = log.cell if log else progress.live if on_terminal and not quiet else None
+
+    def validate_one(path: str):
+        """One notebook's report (stamped with its start) and, with --lint, its static findings."""
+        from datetime import UTC, datetime
+
+        if log:
+            log.started(path)
+        started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        report = replace(run_validation(path, options_for(path)), started_at=started)
+        lint = _lint_notebook(report, settings) if with_lint else None
+        if log:
+            log.finished(path, Run("validate", (lint,) if lint else (), (report,)).verdict(report), report.duration_s)
+        return report, lint
+
+    if output is not None and len(notebooks) > 1:
+        output.mkdir(parents=True, exist_ok=True)
+    with log or nullcontext():
+        if jobs > 1 and len(notebooks) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(jobs) as pool:
+                done = list(pool.map(validate_one, notebooks))
+        else:
+            done = [validate_one(p) for p in notebooks]
+    from nblint.reporters import ReportOptions, render
+
+    reports = [report for report, _ in done]
+    run = Run("validate", tuple(lint for _, lint in done if lint is not None), tuple(reports))
+    text = render(fmt, run, ReportOptions(level or settings.level, github_notices=github_notices))
     if summary_file is not None:
         import json
 
@@ -149,16 +180,6 @@ def validate(
     sys.exit(run.exit_code)
 
 
-def _live_progress(path: str, cell: int | None, done: int, total: int, status: str) -> None:
-    """One line per notebook on the terminal, rewritten as each cell starts and finishes."""
-    where = f"cell {cell}" if cell else "parameters"
-    state = "running" if status == "not-run" else status
-    end = "\n" if done == total and status != "not-run" else ""
-    click.echo(f"\r\x1b[2K{path}: [{done}/{total}] {where} {state}", nl=False, err=True)
-    if end or status in ("error", "timeout", "died"):
-        click.echo("", err=True)
-
-
 def _environment_python(notebook: str) -> str:
     from nblint.harness.envbuild import EnvBuildError, python_for_notebook
 
@@ -168,10 +189,10 @@ def _environment_python(notebook: str) -> str:
         fail(str(exc))
 
 
-def _lint_notebooks(reports, settings) -> tuple:
-    """`validate --lint`: the static findings of each validated notebook, at its level, for the same report."""
+def _lint_notebook(report, settings):
+    """`validate --lint`: the static findings of a validated notebook, at its level, for the same report."""
     from dataclasses import replace
 
     from nblint.engine import lint_path
 
-    return tuple(lint_path(report.notebook, replace(settings, level=report.level)) for report in reports)
+    return lint_path(report.notebook, replace(settings, level=report.level))

@@ -1,11 +1,11 @@
-"""Reporters turn a `Run` into text, JSON, JUnit, SARIF, LSP or GitHub annotations.
+"""Reporters turn a `Run` into text, JSON, JUnit, SARIF, LSP, GitHub annotations or GitLab Code Quality.
 
 Every format is a module with the `Reporter` interface (base.py), listed once in `REPORTERS`.
 """
 
 from __future__ import annotations
 
-from nblint.reporters import github, json, junit, lsp, sarif, text
+from nblint.reporters import github, gitlab, json, junit, lsp, sarif, text
 from nblint.reporters.base import Reporter, ReportOptions
 from nblint.results import Run
 
@@ -16,6 +16,7 @@ REPORTERS: dict[str, Reporter] = {
     "sarif": sarif,
     "lsp": lsp,
     "github": github,
+    "gitlab": gitlab,
 }
 
 

@@ -17,6 +17,7 @@ class ReportOptions:
     color: bool = False
     statistics: bool = False
     quiet: bool = False
+    github_notices: bool = False  # --format github: also annotate info findings (GitHub caps annotations)
 
 
 class Reporter(Protocol):

@@ -1,4 +1,5 @@
-"""What several reporters share: lint summary counts and the .ipynb line that holds a cell's line."""
+"""What several reporters share: lint summary counts, the .ipynb line that holds a cell's line, paths
+relative to the repository root and stable fingerprints."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from nblint import levels
-from nblint.diagnostics import Severity
+from nblint.diagnostics import Diagnostic, Severity
 from nblint.results import FileResult, overall
 
 
@@ -45,3 +46,43 @@ def file_line(path: str, cell: int | None, line: int | None) -> int:
         return line or 1
     mapping = _json_map(path)
     return mapping.file_line(cell, line) if mapping else 1
+
+
+def repository_root() -> Path:
+    """The checkout CI runs in: the folder holding .git above the working directory, else the working directory.
+
+    CI formats give paths relative to it, so alerts and fingerprints stay the same whatever folder runs nblint.
+    """
+    cwd = Path.cwd().resolve()
+    return next((folder for folder in (cwd, *cwd.parents) if (folder / ".git").exists()), cwd)
+
+
+def relative_path(path: str, root: Path) -> str | None:
+    """`path` relative to `root`, with forward slashes; None when it lies outside."""
+    try:
+        return Path(path).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return None
+
+
+def line_text(result: FileResult, d: Diagnostic) -> str:
+    """The source line a finding points at ('' when unknown): what its fingerprint hashes."""
+    if d.cell is None:
+        return result.file_lines.get((d.path, d.line), "")
+    lines = result.sources.get(d.cell, "").split("\n")
+    return lines[d.line - 1] if d.line and d.line <= len(lines) else ""
+
+
+class Fingerprints:
+    """Stable ids for findings: a hash of what identifies one (never a cell or line number, which move),
+    numbered by occurrence so that identical findings in one file stay distinct."""
+
+    def __init__(self) -> None:
+        self._seen: Counter[tuple[str, ...]] = Counter()
+
+    def __call__(self, *key: str) -> str:
+        import hashlib
+
+        key = tuple(part.strip() for part in key)
+        self._seen[key] += 1
+        return hashlib.sha256("\0".join((*key, str(self._seen[key]))).encode("utf-8")).hexdigest()[:32]

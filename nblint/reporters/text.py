@@ -103,7 +103,8 @@ def _file(r: FileResult, options: ReportOptions, paint: _Paint) -> list[str]:
             span = d.span if d.cell else Span(1, d.span.column, 1, d.span.end_column)
             out.extend(_frame(source, span, paint, first_line=1 if d.cell else d.line))
         for rel in d.related:
-            rel_where = f"cell {rel.cell}" + (f":{rel.span.line}:{rel.span.column}" if rel.span else "")
+            rel_where = f"cell {rel.cell}" if rel.cell else rel.path or d.path  # another file: requirements.txt
+            rel_where += f":{rel.span.line}:{rel.span.column}" if rel.span else ""
             out.append(f"  {paint('note:', 'info')} {rel.message} ({rel_where})")
         if d.fix and d.fix.safe and not options.quiet:
             out.append(f"  {paint('fixable:', 'green')} {d.fix.message} (run with --fix)")

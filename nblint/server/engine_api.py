@@ -30,6 +30,7 @@ __all__ = [
     "find",
 ]
 
+
 # Rules whose verdict rests on the saved outputs. A JupyterLab-LSP virtual document carries sources
 # only, so these are skipped there, and the server logs why. (hidden-state's execution-count half
 # simply finds no counts there; its order half runs.)
