@@ -229,7 +229,7 @@ def test_reuse_answer_in_the_same_pass_skips_or_builds():
     _, status = step(spec, {}, _obs())
     actions, reused = step(spec, status, _obs(image_exists=True))
     assert _kinds(actions) == ["create-validation"] and reused["buildStatus"]["phase"] == "Complete"
-    actions, built = step(spec, status, _obs(image_exists=False))
+    actions, _ = step(spec, status, _obs(image_exists=False))
     assert _kinds(actions) == ["create-build"]
 
 
@@ -261,7 +261,7 @@ def test_a_failed_builds_exit_code_and_message_reach_the_status():
     spec = replace(_spec(), max_build_retries=0)
     _, status = step(spec, {}, _obs())
     message = 'error building at STEP "RUN pip install -r requirements.txt": exit status 1'
-    actions, status = step(spec, status, _obs(3, [BuildSeen("b1", "Failed", message, exit_code=1)]))
+    _, status = step(spec, status, _obs(3, [BuildSeen("b1", "Failed", message, exit_code=1)]))
     assert status["phase"] == "Failed" and status["buildStatus"]["exitCode"] == 1
     assert message in status["buildStatus"]["message"] and "(exit code 1)" in status["message"]
     assert "BackoffLimitExceeded" not in status["message"]
