@@ -321,7 +321,7 @@ def parse(doc: dict[str, Any], where: str) -> JobSpec:
         total_timeout_s=total,
         service_account=pod.get("serviceAccountName"),
         resources=pod.get("resources") or {},
-        pod=_pod(pod, where),
+        pod=_pod(pod, where, warnings),
         raw=doc,
     )
     _check_unsupported(spec, where, warnings)
@@ -467,7 +467,7 @@ def _golden(spec: dict[str, Any], where: str, warnings: list[str]) -> Golden | N
     )
 
 
-def _pod(pod: dict[str, Any], where: str) -> PodOptions:
+def _pod(pod: dict[str, Any], where: str, warnings: list[str]) -> PodOptions:
     volumes = tuple(pod.get("volumes") or ())
     mounts = tuple(pod.get("volumeMounts") or ())
     names = [v.get("name") for v in volumes]
@@ -475,6 +475,13 @@ def _pod(pod: dict[str, Any], where: str) -> PodOptions:
         if name in _RESERVED_VOLUMES or names.count(name) > 1:
             why = "is used by nblint" if name in _RESERVED_VOLUMES else "is declared twice"
             raise SpecError(f"{where}: spec.podConfig.volumes[{index}].name: {name!r} {why}; rename it")
+    for index, volume in enumerate(volumes):
+        mode = (volume.get("secret") or volume.get("configMap") or {}).get("defaultMode")
+        if mode is not None and not mode & 0o040:
+            warnings.append(
+                f"spec.podConfig.volumes[{index}].defaultMode: {mode:#o} is readable by its owner (root) only; the "
+                "validation pod runs as a non-root UID (OpenShift: a random one) and cannot read it: use 0440"
+            )
     for index, mount in enumerate(mounts):
         if mount.get("name") not in names:
             raise SpecError(
