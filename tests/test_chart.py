@@ -70,8 +70,8 @@ def test_chart_ships_the_crd_of_the_bridge_unchanged():
 
 def test_install_yaml_applies_in_order():
     kinds = [doc["kind"] for doc in yaml.safe_load_all((ROOT / "deploy" / "install.yaml").read_text())]
-    assert kinds == ["CustomResourceDefinition", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role",
-                     "RoleBinding", "Service", "Deployment"]  # fmt: skip
+    assert kinds == ["CustomResourceDefinition", "ServiceAccount", "ClusterRole", "ClusterRole", "ClusterRoleBinding",
+                     "Role", "RoleBinding", "Service", "Deployment"]  # fmt: skip
 
 
 # -- every object is valid Kubernetes, and the pod is admitted under `restricted` --------------------------
@@ -175,8 +175,9 @@ def test_service_monitor_scrapes_the_metrics_service_as_job_nblint_operator():
 
 def test_namespaced_mode_grants_nothing_cluster_wide():
     objects = _objects(NAMESPACED)
-    kinds = {o["kind"] for o in objects}
-    assert not kinds & {"ClusterRole", "ClusterRoleBinding"}
+    assert not any(o["kind"] == "ClusterRoleBinding" for o in objects)
+    # The only ClusterRole is the one for people (aggregated into edit/admin); the operator is bound to none.
+    assert [o["metadata"]["name"] for o in objects if o["kind"] == "ClusterRole"] == ["nblint-operator-user"]
     roles = {(o["metadata"]["namespace"], o["metadata"]["name"]) for o in objects if o["kind"] == "Role"}
     assert roles == {("data", "nblint-operator"), ("ml", "nblint-operator"),
                      ("nblint-system", "nblint-operator-leader-election")}  # fmt: skip
@@ -209,7 +210,7 @@ def test_readme_documents_every_value():
 
 
 # -- RBAC: derived from what the code does ------------------------------------------------------------------
-OPERATOR_AGENT = "nblint-operator-under-test"
+OPERATOR_AGENT, HELPER_AGENT = "nblint-operator-under-test", "test-doubles"
 OPERATOR_NAMESPACE, JOB_NAMESPACE = "nblint-system", "data"
 _METHOD_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch"}
 
@@ -288,20 +289,14 @@ def _job(name: str, strategy: str, **spec) -> dict:
     }  # fmt: skip
 
 
-def _operator_requests(emulated, namespaces: tuple[str, ...] = ()) -> list:
-    """Run the real controller with leader election on the emulator: a job of each build strategy is built
-    (after one failed attempt) and validated, then one of each times out while building (its build is
-    deleted). Returns the controller's requests, and none of the test's own."""
-    from k8s_controllers import Controllers
-    from kubernetes import client
+def _operator(emulated, namespaces: tuple[str, ...] = ()):
+    """The real controller and its leader elector on the emulator, its requests marked by their User-Agent."""
     from nblint.operator_bridge.controller import Controller, Options
     from nblint.operator_bridge.kube import Cluster
     from nblint.operator_bridge.leader import LeaderElector, Timing
 
     operator_api = emulated.api_client()
     operator_api.user_agent = OPERATOR_AGENT
-    helper_api = emulated.api_client()  # the test's own requests and the stand-in controllers
-    custom = client.CustomObjectsApi(helper_api)
     cluster = Cluster(operator_api)
     controller = Controller(
         cluster,
@@ -318,6 +313,20 @@ def _operator_requests(emulated, namespaces: tuple[str, ...] = ()) -> list:
         timing=Timing(lease_s=3, renew_s=2, retry_s=0.2),
         on_change=controller.set_leading,
     )
+    return controller, elector
+
+
+def _operator_requests(emulated, namespaces: tuple[str, ...] = ()) -> list:
+    """Run the real controller with leader election on the emulator: a job of each build strategy is built
+    (after one failed attempt) and validated, then one of each times out while building (its build is
+    deleted). Returns the controller's requests, and none of the test's own."""
+    from k8s_controllers import Controllers
+    from kubernetes import client
+
+    helper_api = emulated.api_client()  # the test's own requests and the stand-in controllers
+    helper_api.user_agent = HELPER_AGENT
+    custom = client.CustomObjectsApi(helper_api)
+    controller, elector = _operator(emulated, namespaces)
 
     def run(jobs: list[dict], builds: dict[int, str]) -> dict[str, tuple[str, str]]:
         with Controllers(helper_api, JOB_NAMESPACE, builds=builds):
@@ -391,3 +400,88 @@ def test_rbac_grants_nothing_the_operator_does_not_use(operator_run):
                     if not any(_allows(where, one, request) for request in needed):
                         unused.append((where, group, resource, verb))
     assert not unused, "granted but never used:\n" + "\n".join(map(str, unused))
+
+
+# -- RBAC for people: what `nblint cluster` needs, aggregated into the built-in edit and admin roles ---------
+def _user_requests(emulated, tmp_path) -> list:
+    """`nblint cluster` as a real process: submit --wait driving a job of each strategy itself (no operator),
+    status, logs, list and cancel; then submit --wait again with an operator running, which only follows.
+    Returns the CLI's requests, and none of the test's or the operator's."""
+    from conftest import make_project, run_nblint
+    from k8s_controllers import Controllers
+
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "emu",
+        "clusters": [{"name": "emu", "cluster": {"server": emulated.url}}], "users": [{"name": "u", "user": {}}],
+        "contexts": [{"name": "emu", "context": {"cluster": "emu", "user": "u", "namespace": JOB_NAMESPACE}}],
+    }))  # fmt: skip
+    checkout = make_project(tmp_path / "repo", {"requirements.txt": "pandas==2.2.2\n", "etl.ipynb": "{}"})
+
+    def cli(*args):
+        proc = run_nblint("cluster", "--kubeconfig", str(kubeconfig), *args)
+        assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
+        return proc
+
+    def job_file(name, *jobs):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump_all(jobs))
+        return str(path)
+
+    helper_api = emulated.api_client()
+    helper_api.user_agent = HELPER_AGENT
+    local = job_file("local", *(_job(s, s) for s in ("tekton", "s2i", "kaniko")))
+    with Controllers(helper_api, JOB_NAMESPACE, logs=emulated.emulator.pod_logs):
+        assert "local" in cli("submit", local, "--wait", "--checkout", str(checkout)).stderr
+        cli("status", "tekton")
+        cli("logs", "tekton", "--validation")
+        cli("list")
+        for name in ("tekton", "s2i"):  # a PipelineRun, a Build and validation Jobs (a kaniko build is a Job)
+            cli("cancel", name)
+        controller, elector = _operator(emulated)
+        try:
+            elector.start()
+            assert elector.leading.wait(10)
+            followed = cli("submit", job_file("followed", _job("followed", "tekton")), "--wait", "--checkout",
+                           str(checkout))  # fmt: skip
+            assert "operator" in followed.stderr
+        finally:
+            elector.stop()
+            controller.stop()
+    return [r for r in emulated.emulator if r.headers.get("User-Agent") not in (OPERATOR_AGENT, HELPER_AGENT)]
+
+
+@pytest.fixture(scope="module")
+def user_run(tmp_path_factory):
+    pytest.importorskip("kmock")
+    from k8s_emulator import EmulatedCluster
+
+    with EmulatedCluster() as emulated:
+        requests = _user_requests(emulated, tmp_path_factory.mktemp("cli"))
+    needed = {a for a in map(_authorization, requests) if a} | set(_owned_creates(requests))
+    [role] = [o for o in _objects() if o["kind"] == "ClusterRole" and o["metadata"]["name"] == "nblint-operator-user"]
+    return needed, [(None, rule) for rule in role["rules"]], role
+
+
+def test_user_role_allows_every_request_of_the_cli(user_run):
+    needed, grants, _ = user_run
+    missing = sorted({(g, r, v, ns) for g, r, v, ns, name in needed
+                      if not any(_allows(where, rule, (g, r, v, ns, name)) for where, rule in grants)})  # fmt: skip
+    assert not missing, "used but not granted:\n" + "\n".join(map(str, missing))
+
+
+def test_user_role_grants_nothing_the_cli_does_not_use(user_run):
+    needed, grants, role = user_run
+    unused = []
+    for where, rule in grants:
+        for group in rule["apiGroups"]:
+            for resource in rule["resources"]:
+                for verb in rule["verbs"]:
+                    one = {**rule, "apiGroups": [group], "resources": [resource], "verbs": [verb]}
+                    if not any(_allows(where, one, request) for request in needed):
+                        unused.append((group, resource, verb))
+    assert not unused, "granted but never used:\n" + "\n".join(map(str, unused))
+    labels = role["metadata"]["labels"]
+    assert (
+        labels["rbac.authorization.k8s.io/aggregate-to-edit"] == labels["rbac.authorization.k8s.io/aggregate-to-admin"]
+    )

@@ -79,3 +79,43 @@ flows, maps every request to (apiGroup, resource, verb) and checks this list bot
   resourceNames: [nblint-operator]
   verbs: [get, update]
 {{- end -}}
+
+{{/*
+What `nblint cluster` does as the person running it: without an operator it drives the job itself, so it
+needs what the controller needs; with one it creates the job and follows it. Derived like the rules above.
+*/}}
+{{- define "nblint-operator.userRules" -}}
+- apiGroups: [mlops.mlops.dev]
+  resources: [notebookvalidationjobs]
+  verbs: [get, list, create, delete]
+- apiGroups: [mlops.mlops.dev]
+  resources: [notebookvalidationjobs/status]
+  verbs: [update]
+- apiGroups: [mlops.mlops.dev]
+  resources: [notebookvalidationjobs/finalizers]
+  verbs: [update]
+- apiGroups: [batch]
+  resources: [jobs]
+  verbs: [list, watch, create, delete]
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [list, watch]
+- apiGroups: [""]
+  resources: [pods/log]
+  verbs: [get]
+- apiGroups: [""]
+  resources: [configmaps]
+  verbs: [create]
+- apiGroups: [tekton.dev]
+  resources: [pipelineruns]
+  verbs: [list, watch, create, delete]
+- apiGroups: [build.openshift.io]
+  resources: [buildconfigs]
+  verbs: [create]
+- apiGroups: [build.openshift.io]
+  resources: [builds]
+  verbs: [list, watch, create, delete]
+- apiGroups: [coordination.k8s.io]
+  resources: [leases]
+  verbs: [list]
+{{- end -}}
