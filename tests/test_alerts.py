@@ -237,3 +237,36 @@ def test_rules_and_dashboard_use_only_metrics_the_operator_exports():
     queries = [target["expr"] for panel in panels for target in panel.get("targets", [])]
     used = _names_in([rule["expr"] for rule in _rules()] + queries)
     assert used and used <= exported, used - exported
+
+
+def test_the_stuck_alerts_gauge_counts_jobs_past_their_phase_timeout():
+    """notebook_validation_jobs_overdue, which NotebookValidationJobStuck reads: a job is counted once the
+    timeout of its phase (or the total one) has passed, by namespace and phase."""
+    from datetime import UTC, datetime
+
+    from nblint.operator_bridge.metrics import Metrics, overdue
+    from nblint.operator_bridge.spec import parse
+    from prometheus_client import generate_latest
+
+    job = {"apiVersion": "mlops.mlops.dev/v1alpha1", "kind": "NotebookValidationJob",
+           "metadata": {"name": "etl", "namespace": "data"},
+           "spec": {"notebook": {"git": {"url": "https://git.example.com/nbs.git", "ref": "main"}, "path": "etl.ipynb"},
+                    "podConfig": {"containerImage": "python:3.11-slim",
+                                  "buildConfig": {"enabled": True, "strategy": "tekton"}},
+                    "buildTimeout": "10m", "validationTimeout": "5m", "totalTimeout": "1h"}}  # fmt: skip
+    spec = parse(job, "etl")
+    at = "2026-01-01T{}Z".format
+    statuses = [
+        {"phase": "Building", "startTime": at("11:40:00"), "buildStatus": {"startTime": at("11:45:00")}},  # 15 m
+        {"phase": "Building", "startTime": at("11:40:00"), "buildStatus": {"startTime": at("11:55:00")}},  # 5 m
+        {"phase": "ValidationRunning", "startTime": at("11:30:00"), "validationStartTime": at("11:50:00")},
+        {"phase": "ValidationRunning", "startTime": at("11:30:00"), "validationStartTime": at("11:58:00")},
+        {"phase": "Initializing", "startTime": at("10:30:00")},  # past the total hour
+        {"phase": "Failed", "startTime": at("01:00:00")},  # finished: never stuck
+    ]
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    counted = overdue([("data", status, spec) for status in statuses], now)
+    assert sorted((labels["phase"], n) for labels, n in counted) == [
+        ("Building", 1), ("Initializing", 1), ("ValidationRunning", 1)]  # fmt: skip
+    scraped = generate_latest(Metrics(gauges=lambda: {"notebook_validation_jobs_overdue": counted}).registry).decode()
+    assert 'notebook_validation_jobs_overdue{namespace="data",phase="Building"} 1.0' in scraped
