@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from nblint import __version__
+from nblint.cli_operator import ClusterCommands
 from nblint.levels import LEVELS
 from nblint.reporters import FORMATS
 
@@ -530,7 +531,7 @@ def env_dockerfile(notebook, requirements_file, base_image, target, output) -> N
     write_atomic(output, result.text)
 
 
-@main.group()
+@main.group(cls=ClusterCommands)
 @click.option("--kubeconfig", type=click.Path(dir_okay=False), envvar="KUBECONFIG",
               help="Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster).")  # fmt: skip
 @click.option("--context", help="Kubeconfig context to use.")
@@ -581,7 +582,14 @@ def _namespace(ctx, explicit: str | None, spec=None) -> str:
               show_default=True, help="Working tree of the job's repository (requirements, Dockerfile).")  # fmt: skip
 @click.pass_context
 def cluster_submit(ctx, job_file: Path, namespace: str | None, wait: bool, checkout: Path) -> None:
-    """Create the job's NotebookValidationJob and start it: build the image, then validate in it."""
+    """Create the job's NotebookValidationJob and start it: build the image, then validate in it.
+
+    \b
+    Two modes, chosen at run time (the first stderr line says which):
+      operator  an `nblint operator` holds a fresh Lease covering the job: submit only creates the job
+                and, with --wait, follows its status; the operator drives it.
+      local     no operator: submit drives the job itself (one step; with --wait, to the end).
+    """
     from nblint.operator_bridge.spec import SpecError, load_jobs
 
     try:
@@ -614,7 +622,7 @@ def cluster_submit(ctx, job_file: Path, namespace: str | None, wait: bool, check
     from kubernetes.client.exceptions import ApiException
 
     try:
-        results = reconcile_many(bridge, jobs, ns, wait=wait, on_status=progress)
+        results = reconcile_many(bridge, jobs, ns, wait=wait, on_status=progress, on_mode=_announce_mode)
     except ApiException as exc:
         _fail(f"the cluster refused a request: HTTP {exc.status} {exc.reason}")
     if live:
@@ -667,6 +675,8 @@ def cluster_status(ctx, name: str, namespace: str | None, fmt: str) -> None:
 @click.pass_context
 def cluster_logs(ctx, name: str, namespace: str | None, which: str) -> None:
     """Print the full validation report (the validation pod's log), or the build's message."""
+    import json
+
     bridge = _connect(ctx)
     ns = _namespace(ctx, namespace)
     job = bridge.get_job(ns, name)
@@ -683,6 +693,10 @@ def cluster_logs(ctx, name: str, namespace: str | None, which: str) -> None:
         click.echo(build.get("message") or "no build message yet")
         return
     log = bridge.validation_log(spec, ns)
+    summary = (job.get("status") or {}).get("summary")
+    if not log and summary is not None:  # the pod (or its log) is gone: the summary in status remains
+        click.echo(f"{name}: the validation pod's log cannot be read; the summary from status:", err=True)
+        log = json.dumps(summary, indent=2)
     if not log:
         _fail(f"{name}: no validation log yet")
     click.echo(log.rstrip("\n"))
@@ -715,6 +729,17 @@ def cluster_list(ctx, namespace: str | None) -> None:
         status = job.get("status") or {}
         click.echo(f"{job['metadata']['name']:<40} {status.get('phase', 'Pending'):<18} {status.get('message', '')}")
 
+
+def _announce_mode(mode: str, operator: str | None) -> None:
+    if mode == "follow":
+        click.echo(f"mode: operator ({operator} drives the jobs; this command creates and follows them)", err=True)
+    else:
+        click.echo("mode: local (no nblint operator covers these jobs; this command drives them)", err=True)
+
+
+from nblint.cli_operator import operator as _operator  # noqa: E402
+
+main.add_command(_operator)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
