@@ -596,6 +596,8 @@ def cluster_submit(ctx, job_file: Path, namespace: str | None, wait: bool, check
         specs = load_jobs(job_file)
     except SpecError as exc:
         _fail(str(exc))
+    from dataclasses import replace
+
     from nblint.dockerfile import DockerfileError
     from nblint.operator_bridge.driver import reconcile_many
     from nblint.operator_bridge.plan import BuildPlan, make_plan
@@ -609,6 +611,9 @@ def cluster_submit(ctx, job_file: Path, namespace: str | None, wait: bool, check
                 _fail(f"{job_file}: {spec.name}: cannot plan the build from {checkout}: {exc}")
         else:
             plan = BuildPlan(spec.container_image, "", "none", None, ())
+        spec = replace(spec, warnings=spec.warnings + plan.warnings)
+        for warning in spec.warnings:  # fields mapped or not fully honoured: said aloud, and kept in status
+            click.echo(f"warning: {spec.name}: {warning}", err=True)
         jobs.append((spec, plan))
     bridge = _connect(ctx)
     ns = _namespace(ctx, namespace, specs[0])
@@ -665,6 +670,8 @@ def cluster_status(ctx, name: str, namespace: str | None, fmt: str) -> None:
     )
     for condition in status.get("conditions", []):
         click.echo(f"  {condition['type']:<19} {condition['status']:<6} {condition['reason']}: {condition['message']}")
+    for warning in status.get("warnings", []):
+        click.echo(f"  warning:    {warning}")
 
 
 @cluster.command("logs")
