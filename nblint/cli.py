@@ -611,11 +611,11 @@ def cluster_submit(ctx, job_file: Path, namespace: str | None, wait: bool, check
                 _fail(f"{job_file}: {spec.name}: cannot plan the build from {checkout}: {exc}")
         else:
             plan = BuildPlan(spec.container_image, "", "none", None, ())
-        spec = replace(spec, warnings=spec.warnings + plan.warnings)
-        for warning in spec.warnings:  # fields mapped or not fully honoured: said aloud, and kept in status
-            click.echo(f"warning: {spec.name}: {warning}", err=True)
-        jobs.append((spec, plan))
+        jobs.append((replace(spec, warnings=spec.warnings + plan.warnings), plan))
     bridge = _connect(ctx)
+    for spec, _ in jobs:  # fields mapped or not fully honoured: said aloud, and kept in status
+        for warning in spec.warnings:
+            click.echo(f"warning: {spec.name}: {warning}", err=True)
     ns = _namespace(ctx, namespace, specs[0])
     live = sys.stderr.isatty()
 
