@@ -4,6 +4,7 @@ restricted profile and carries its timeout."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -275,3 +276,30 @@ def test_fallback_strategy_when_no_requirements_are_found(tmp_path, write_nb, fa
     assert bool(plan.warnings) == (outcome == "warning")
     (Path(tmp_path) / "requirements.txt").write_text("pandas==2.2.2\n")
     assert make_plan(job, tmp_path).warnings == ()
+
+
+def test_warnings_are_printed_by_the_cli_and_kept_in_status(tmp_path):
+    pytest.importorskip("kmock")
+    from conftest import run_nblint
+    from k8s_controllers import Controllers
+    from k8s_emulator import EmulatedCluster
+
+    with EmulatedCluster() as cluster:
+        kubeconfig = tmp_path / "kubeconfig"
+        kubeconfig.write_text(yaml.safe_dump({
+            "apiVersion": "v1", "kind": "Config", "current-context": "emu",
+            "clusters": [{"name": "emu", "cluster": {"server": cluster.url}}], "users": [{"name": "u", "user": {}}],
+            "contexts": [{"name": "emu", "context": {"cluster": "emu", "user": "u", "namespace": "data"}}],
+        }))  # fmt: skip
+        doc = _doc(retryPolicy={"maxRetries": 3})
+        doc["metadata"]["namespace"] = "data"
+        job_file = tmp_path / "job.yaml"
+        job_file.write_text(yaml.safe_dump(doc))
+        with Controllers(cluster.api_client(), "data"):
+            submit = run_nblint("cluster", "--kubeconfig", str(kubeconfig), "submit", str(job_file), "--wait")
+            status = run_nblint("cluster", "--kubeconfig", str(kubeconfig), "status", "etl", "--format", "json")
+    assert submit.returncode == 0, submit.stderr
+    assert "warning: etl: spec.retryPolicy.maxRetries: 3 is used as maxBuildRetries and maxValidationRetries" in (
+        submit.stderr)  # fmt: skip
+    warnings = json.loads(status.stdout)["warnings"]
+    assert len(warnings) == 1 and warnings[0].startswith("spec.retryPolicy.maxRetries: 3")
