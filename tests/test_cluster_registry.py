@@ -6,6 +6,7 @@ import shutil
 import socket
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -213,3 +214,107 @@ def test_reference_parsing():
     assert str(ref) == f"registry.example.com:5000/team/env@{digest}"
     assert parse_reference("python:3.11").repository == "library/python"
     assert parse_reference("localhost:5000/env").tag == "latest"
+
+
+# -- Bearer tokens: docker-registry's token auth, with a token server the test runs ------------------------------
+
+
+def _b64url(data: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _jwt(claims: dict, key, cert_der: bytes, folder) -> str:
+    """An RS256 JWT whose x5c header carries the signing certificate (signed by openssl: no crypto library here)."""
+    import base64
+    import json
+
+    header = {"typ": "JWT", "alg": "RS256", "x5c": [base64.b64encode(cert_der).decode()]}
+    signing_input = f"{_b64url(json.dumps(header).encode())}.{_b64url(json.dumps(claims).encode())}"
+    (folder / "input").write_text(signing_input)
+    signed = subprocess.run(["openssl", "dgst", "-sha256", "-sign", str(key), str(folder / "input")],
+                            check=True, capture_output=True)  # fmt: skip
+    return f"{signing_input}.{_b64url(signed.stdout)}"
+
+
+@pytest.fixture(scope="module")
+def token_registry(tmp_path_factory):
+    """docker-registry with `auth: token`; the token server grants pull/push to builder:s3cret-pass only."""
+    import base64
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl not installed")
+    folder = tmp_path_factory.mktemp("token-registry")
+    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "token.key", "-out", "token.crt",
+             "-subj", "/CN=nblint token issuer", "-days", "2", cwd=folder)  # fmt: skip
+    _openssl("x509", "-in", "token.crt", "-outform", "DER", "-out", "token.der", cwd=folder)
+    cert_der = (folder / "token.der").read_bytes()
+    requests = []
+
+    class Tokens(BaseHTTPRequestHandler):
+        def do_GET(self):
+            query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+            expected = "Basic " + base64.b64encode(b"builder:s3cret-pass").decode()
+            authorized = self.headers.get("Authorization") == expected
+            requests.append(authorized)
+            access = []
+            for scope in query.get("scope", []) if authorized else []:
+                kind, name, actions = scope.split(":")
+                access.append({"type": kind, "name": name, "actions": actions.split(",")})
+            now = int(time.time())
+            claims = {"iss": "nblint-test", "sub": "builder", "aud": "nblint-registry", "exp": now + 300,
+                      "nbf": now - 10, "iat": now, "jti": str(now) + str(len(requests)), "access": access}  # fmt: skip
+            body = json.dumps({"token": _jwt(claims, folder / "token.key", cert_der, folder)}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Tokens)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = _free_port()
+    config = folder / "config.yml"
+    config.write_text(
+        f"version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {folder / 'data'}\n"
+        f"auth:\n  token:\n    realm: http://127.0.0.1:{server.server_port}/token\n    service: nblint-registry\n"
+        f"    issuer: nblint-test\n    rootcertbundle: {folder / 'token.crt'}\n"
+        f"http:\n  addr: 127.0.0.1:{port}\n"
+    )
+    proc = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+    yield {"host": f"127.0.0.1:{port}", "requests": requests}
+    proc.terminate()
+    proc.wait(timeout=10)
+    server.shutdown()
+
+
+def test_bearer_token_auth_with_credentials(token_registry, tmp_path):
+    from nblint.operator_bridge.registry import Credentials
+
+    work = tmp_path / "push"
+    storage = work / "storage"
+    base = busybox_base_image(work, storage)
+    reference = f"{token_registry['host']}/team/nblint-env:nb-00000000000000cc"
+    pushed = buildah("push", "--tls-verify=false", "--creds", "builder:s3cret-pass", base, f"docker://{reference}",
+                     storage=storage)  # fmt: skip
+    assert pushed.returncode == 0, pushed.stderr
+    auths = {token_registry["host"]: Credentials("builder", "s3cret-pass")}
+    before = len(token_registry["requests"])
+    assert image_exists(reference, auths=auths) is True
+    assert token_registry["requests"][before:] == [True]  # the token was asked for with the credentials
+    assert image_exists(reference.replace("00cc", "00dd"), auths=auths) is False
+    with pytest.raises(RegistryError, match="refused anonymous access"):
+        image_exists(reference, auths={})  # an anonymous token grants nothing here
