@@ -398,16 +398,18 @@ def _job_phase(status: dict, pods: list[dict]) -> tuple[str, str]:
 
 def _kaniko_seen(obj: dict, pods: list[dict]) -> BuildSeen:
     phase, reason = _job_phase(obj.get("status") or {}, pods)
+    exit_code = None
     if phase == "Failed":  # the Job says only BackoffLimitExceeded; the builder's exit code and message say why
         for pod in pods:
             for container in (pod.get("status") or {}).get("containerStatuses") or []:
                 terminated = (container.get("state") or {}).get("terminated") or {}
                 if terminated.get("exitCode"):
+                    exit_code = terminated["exitCode"]
                     detail = (terminated.get("message") or terminated.get("reason") or "").strip()[-500:]
                     reason = f"{container.get('name')} exited {terminated['exitCode']}" + (
                         f": {detail}" if detail else "") + (f" ({reason})" if reason else "")  # fmt: skip
     phase = {"Succeeded": "Complete"}.get(phase, phase)
-    return BuildSeen(obj["metadata"]["name"], phase, reason, None, _attempt(obj["metadata"]))
+    return BuildSeen(obj["metadata"]["name"], phase, reason, None, _attempt(obj["metadata"]), exit_code)
 
 
 def _validation_seen(job: dict, pods: list[dict]) -> ValidationSeen:

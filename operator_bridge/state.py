@@ -147,7 +147,8 @@ def _advance_build(spec: JobSpec, status, observed: Observed) -> tuple[list[Acti
         message = current.message
         if current.exit_code is not None:
             build_status["exitCode"] = current.exit_code
-            message = f"{message} (exit code {current.exit_code})" if message else f"exit code {current.exit_code}"
+            if f"exited {current.exit_code}" not in message:
+                message = f"{message} (exit code {current.exit_code})" if message else f"exit code {current.exit_code}"
         if status["buildRetryCount"] >= spec.max_build_retries:
             build_status.update(phase="Failed", message=message[:4000], completionTime=_iso(now))
             _condition(status, "BuildReady", "False", reason, message, now)

@@ -271,3 +271,24 @@ def test_spec_warnings_are_in_the_status():
     spec = replace(_spec(), warnings=("spec.retryPolicy.maxRetries: 3 is used as ...",))
     _, status = step(spec, {}, _obs())
     assert status["warnings"] == ["spec.retryPolicy.maxRetries: 3 is used as ..."]
+
+
+def test_a_failed_kaniko_jobs_exit_code_and_message_travel_from_the_pod_to_the_status():
+    from nblint.operator_bridge.kube import _kaniko_seen
+
+    job = {
+        "metadata": {"name": "etl-build-1", "labels": {"nblint.dev/attempt": "1"}},
+        "status": {"conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}]},
+    }
+    message = "error building image: parsing dockerfile: unknown instruction: RUNN"
+    terminated = {"exitCode": 2, "message": message}
+    pod = {
+        "status": {"phase": "Failed", "containerStatuses": [{"name": "kaniko", "state": {"terminated": terminated}}]}
+    }
+    seen = _kaniko_seen(job, [pod])
+    assert seen.phase == "Failed" and seen.exit_code == 2
+    spec = replace(_spec(strategy="kaniko"), max_build_retries=0)
+    _, status = step(spec, {}, _obs())
+    _, status = step(spec, status, _obs(1, [seen]))
+    assert status["buildStatus"]["exitCode"] == 2 and "unknown instruction: RUNN" in status["buildStatus"]["message"]
+    assert "unknown instruction: RUNN" in status["message"]
