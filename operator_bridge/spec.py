@@ -282,6 +282,8 @@ def parse(doc: dict[str, Any], where: str) -> JobSpec:
     meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
     _validate_schema(doc, where)
     name = meta.get("name") or meta.get("generateName")
+    if not meta.get("name") and isinstance(name, str):
+        name = name.rstrip("-")  # generateName's trailing separator
     if name is None:
         raise SpecError(f"{where}: metadata.name: required")
     if not isinstance(name, str) or len(name) > 63 or not _NAME.match(name):

@@ -260,3 +260,12 @@ def test_ordinary_aliases_still_work(tmp_path):
         "  podConfig:\n    containerImage: 'python:3.11'\n    env: &env [{name: A, value: '1'}]\n"
     )
     assert load_jobs(path)[0].pod.env == ({"name": "A", "value": "1"},)
+
+
+def test_generate_name_and_long_names(tmp_path):
+    doc = yaml.safe_load(yaml.safe_dump(MINIMAL))
+    doc["metadata"] = {"generateName": "nightly-"}
+    assert load_jobs(_write(tmp_path, doc))[0].name == "nightly"
+    doc["metadata"] = {"name": "x" * 64}
+    with pytest.raises(SpecError, match="up to 63 lowercase letters"):
+        load_jobs(_write(tmp_path, doc))
