@@ -255,7 +255,12 @@ class Controller:
 
         namespace, name = key
         informer = self.jobs.get(namespace) or self.jobs.get(None)
-        stored = informer.get(namespace, name) if informer else None
+        cache = self.caches.get(namespace) or self.caches[None]
+        if not (informer.synced.is_set() and cache.wait_synced(0)):
+            # A cache not yet listed would show a job's build as gone: never step on half a picture.
+            self.queue.add(key, after=0.2)
+            return False
+        stored = informer.get(namespace, name)
         if stored is None:
             self._tracked.pop(key, None)
             return False
@@ -271,7 +276,6 @@ class Controller:
             tracked.job = stored
         if tracked.done:
             return False
-        cache = self.caches.get(namespace) or self.caches[None]
         outcome = advance(self.cluster, tracked, cache.snapshot(namespace, name), self.check_image)
         if outcome.after != outcome.before:
             strategy = tracked.spec.build.strategy if tracked.spec.build.enabled else "none"

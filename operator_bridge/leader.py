@@ -42,14 +42,14 @@ def _micro(moment: datetime) -> str:
 
 
 def _parse(text: str | None) -> datetime | None:
+    """An RFC 3339 time as servers (and the client's serializer) write it: `...Z` or `...+00:00`."""
     if not text:
         return None
-    for fmt in (_MICRO, "%Y-%m-%dT%H:%M:%SZ"):
-        try:
-            return datetime.strptime(text, fmt).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-    return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class LeaderElector:

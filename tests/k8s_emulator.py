@@ -137,7 +137,7 @@ class FaithfulEmulator(kmock.KubernetesEmulator):
                                    f'"system:serviceaccount:test:nblint" cannot {verb} resource "{resource}" in API '
                                    f"group {group}{where}")  # fmt: skip
             for fault in self.faults:
-                if fault.times > 0 and fault.method == str(request.method) and fault.path in str(request.url):
+                if fault.times > 0 and fault.method == getattr(request.method, "value", request.method) and fault.path in str(request.url):
                     fault.times -= 1
                     reason = {409: "Conflict", 429: "TooManyRequests"}.get(fault.status, "InternalError")
                     return self._error(fault.status, reason, "injected by the test", {"Retry-After": "0"})
@@ -343,7 +343,7 @@ class EmulatedCluster:
         self._stopping = True
         if self._loop and self._wake:
             self._loop.call_soon_threadsafe(self._wake.set)
-        self._thread.join(timeout=10)
+        self._thread.join(timeout=2)  # aiohttp waits on open watches; the thread is a daemon
 
     def api_client(self):
         from kubernetes import client
