@@ -542,7 +542,8 @@ def _seconds(text: Any, where: str) -> float | None:
 def crd() -> dict[str, Any]:
     import yaml
 
-    return yaml.safe_load((Path(__file__).parent / "crd.yaml").read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # our own file: the C loader is 10x faster
+    return yaml.load((Path(__file__).parent / "crd.yaml").read_text(encoding="utf-8"), Loader=loader)
 
 
 def schema() -> dict[str, Any]:
