@@ -103,6 +103,7 @@ class FaithfulEmulator(kmock.KubernetesEmulator):
         self.forbidden: set[tuple[str, str]] = set()  # (verb, resource[/subresource]) RBAC refuses
         self.warnings: list[str] = []  # every Warning header sent
         self.calls: list[tuple[str, str, str]] = []  # (verb, resource[/subresource], namespace) of every request
+        self.agents: dict[str, int] = {}  # requests per User-Agent (the bench tells the doubles from the operator)
         self.status_schema = _status_schema()
 
     def _next_version(self) -> str:
@@ -126,6 +127,8 @@ class FaithfulEmulator(kmock.KubernetesEmulator):
 
     async def _handle(self, request):
         self.api_calls += 1
+        agent = request.headers.get("User-Agent", "")
+        self.agents[agent] = self.agents.get(agent, 0) + 1
         if request.resource is not None:
             resource = request.resource.plural + (f"/{request.subresource}" if request.subresource else "")
             verb = self._verb(request)
@@ -136,8 +139,9 @@ class FaithfulEmulator(kmock.KubernetesEmulator):
                 return self._error(403, "Forbidden", f'{request.resource.plural} is forbidden: User '
                                    f'"system:serviceaccount:test:nblint" cannot {verb} resource "{resource}" in API '
                                    f"group {group}{where}")  # fmt: skip
+            method = getattr(request.method, "value", request.method)
             for fault in self.faults:
-                if fault.times > 0 and fault.method == getattr(request.method, "value", request.method) and fault.path in str(request.url):
+                if fault.times > 0 and fault.method == method and fault.path in str(request.url):
                     fault.times -= 1
                     reason = {409: "Conflict", 429: "TooManyRequests"}.get(fault.status, "InternalError")
                     return self._error(fault.status, reason, "injected by the test", {"Retry-After": "0"})
