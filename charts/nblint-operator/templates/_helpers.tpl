@@ -87,7 +87,7 @@ needs what the controller needs; with one it creates the job and follows it. Der
 {{- define "nblint-operator.userRules" -}}
 - apiGroups: [mlops.mlops.dev]
   resources: [notebookvalidationjobs]
-  verbs: [get, list, create, delete]
+  verbs: [get, list, watch, create, delete]
 - apiGroups: [mlops.mlops.dev]
   resources: [notebookvalidationjobs/status]
   verbs: [update]
