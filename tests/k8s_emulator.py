@@ -103,6 +103,7 @@ class FaithfulEmulator(kmock.KubernetesEmulator):
         self.forbidden: set[tuple[str, str]] = set()  # (verb, resource[/subresource]) RBAC refuses
         self.warnings: list[str] = []  # every Warning header sent
         self.calls: list[tuple[str, str, str]] = []  # (verb, resource[/subresource], namespace) of every request
+        self.closing = False  # set while the server restarts
         self.agents: dict[str, int] = {}  # requests per User-Agent (the bench tells the doubles from the operator)
         self.status_schema = _status_schema()
 
@@ -270,6 +271,7 @@ class FaithfulEmulator(kmock.KubernetesEmulator):
         # marked first, the dump taken at a known revision, and the bus replayed past that revision.
         bus = self._buses[request.resource]
         marker = await bus.mark()
+        pending = None
         try:
             async with self._commit:
                 dumped = self.revision
@@ -282,14 +284,19 @@ class FaithfulEmulator(kmock.KubernetesEmulator):
                 if int(version) > after and _matches(obj["metadata"].get("labels") or {}, selector):
                     yield {"type": "ADDED", "object": obj}
             events = bus.stream(since=marker).__aiter__()
-            while True:
+            while not self.closing:  # a restart ends open watches at once, as a real server going away does
                 remaining = None if deadline is None else deadline - loop.time()
                 if remaining is not None and remaining <= 0:
                     return
+                pending = pending or asyncio.ensure_future(events.__anext__())
+                done, _ = await asyncio.wait({pending}, timeout=min(0.5, remaining or 0.5))
+                if not done:
+                    continue
                 try:
-                    event = await asyncio.wait_for(events.__anext__(), remaining)
-                except (StopAsyncIteration, TimeoutError):
+                    event = pending.result()
+                except StopAsyncIteration:
                     return
+                pending = None
                 meta = event.get("object", {}).get("metadata", {})
                 if request.namespace is not None and meta.get("namespace") != request.namespace:
                     continue
@@ -299,6 +306,8 @@ class FaithfulEmulator(kmock.KubernetesEmulator):
                 if _matches(meta.get("labels") or {}, selector):
                     yield event
         finally:
+            if pending is not None:
+                pending.cancel()
             await bus.unmark(marker)
 
 
@@ -331,10 +340,12 @@ class EmulatedCluster:
                 if self._stopping:
                     return
                 await asyncio.sleep(self._down_s)  # the port refuses connections meanwhile
+                emulator.closing = False
 
     def restart(self, down_s: float) -> None:
         """An API server restart: connections refused for `down_s` seconds, every object kept."""
         self._down_s = down_s
+        self.emulator.closing = True
         self._loop.call_soon_threadsafe(self._wake.set)
 
     def __enter__(self) -> EmulatedCluster:

@@ -149,8 +149,13 @@ def test_submit_wait_survives_an_api_server_restart(tmp_path, emulated):
         proc = subprocess.Popen([sys.executable, "-m", "nblint", "cluster", "--kubeconfig", kubeconfig, "submit",
                                  str(_job_file(tmp_path, build=False)), "--wait"], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)  # fmt: skip
-        time.sleep(4)
-        cluster.restart(down_s=3)
+        from nblint.operator_bridge.kube import Cluster
+
+        bridge, deadline = Cluster(cluster.api_client()), time.monotonic() + 60
+        while ((bridge.get_job(NS, "etl") or {}).get("status") or {}).get("phase") != "ValidationRunning":
+            assert time.monotonic() < deadline and proc.poll() is None, "submit never reached ValidationRunning"
+            time.sleep(0.2)
+        cluster.restart(down_s=3)  # while the CLI waits in its loop
         time.sleep(5)
     with Controllers(cluster.api_client(), NS):  # the pod finishes once the server is back
         stdout, stderr = proc.communicate(timeout=90)
