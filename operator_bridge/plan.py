@@ -2,7 +2,9 @@
 
 The default tag is a hash of the Dockerfile text, the requirement files' bytes and the base image,
 so every notebook with the same environment shares one image, and an unchanged environment is
-never rebuilt when reuseIfExists is on.
+never rebuilt when reuseIfExists is on. buildConfig.fallbackStrategy says what happens when no
+requirements are found: `fail` stops, `warn` builds the base image alone and says so, `auto` does
+what nblint always does (its discovery chain, then the base image).
 """
 
 from __future__ import annotations
@@ -23,12 +25,13 @@ class BuildPlan:
     source: str  # "generated" or the user Dockerfile's path
     target: str | None
     files: tuple[str, ...]  # requirement files that went into the hash
+    warnings: tuple[str, ...] = ()
 
 
 def make_plan(spec: JobSpec, checkout: Path) -> BuildPlan:
     """Plan the build for a job whose repository is checked out at `checkout` (same ref as the job)."""
     from nblint.config import Settings
-    from nblint.environment.dockerfile import plan
+    from nblint.environment.dockerfile import DockerfileError, plan
     from nblint.environment.sources import discover
 
     settings = Settings(
@@ -39,9 +42,18 @@ def make_plan(spec: JobSpec, checkout: Path) -> BuildPlan:
     env = discover(str(checkout / spec.notebook_path), settings)
     if spec.build.dockerfile:
         env = replace(env, dockerfile=str(checkout / spec.build.dockerfile), build_from="dockerfile")
-    result = plan(env, spec.build.base_image, spec.build.target, include_notebook=False)
     files = tuple(sorted(env.requirements.files))
-    return BuildPlan(image_reference(spec, result.text, files), result.text, result.source, result.target, files)
+    warnings = ()
+    if not files and env.build_from != "dockerfile":
+        searched = spec.build.requirements_file or "next to the notebook, then up to the repository root"
+        if spec.build.fallback_strategy == "fail":
+            raise DockerfileError(f"no requirements found ({searched}) and buildConfig.fallbackStrategy is fail")
+        if spec.build.fallback_strategy == "warn":
+            warnings = (f"buildConfig.fallbackStrategy: no requirements found ({searched}); "
+                        "building the base image alone",)  # fmt: skip
+    result = plan(env, spec.build.base_image, spec.build.target, include_notebook=False)
+    image = image_reference(spec, result.text, files)
+    return BuildPlan(image, result.text, result.source, result.target, files, warnings)
 
 
 def image_reference(spec: JobSpec, dockerfile: str, files: tuple[str, ...]) -> str:

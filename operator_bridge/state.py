@@ -11,13 +11,16 @@ restarted bridge carries on where it stopped. Rules it enforces:
   image pull error, node lost) up to maxValidationRetries; a notebook that fails its checks is final;
 * build, validation and total timeouts are each enforced on the clock as well as by the cluster;
 * a validation that ran but whose report cannot be read is Failed, never Succeeded;
-* with reuseIfExists, an image tag already in the registry skips the build.
+* with reuseIfExists, an image tag already in the registry skips the build; a registry answer that
+  never comes (a driver that stopped after asking) does not stall the job: the next step builds;
+* buildStatus.phase only moves forward within an attempt (Pending -> Running -> Complete | Failed);
+* the spec's warnings (fields mapped or not fully honoured) are in status.warnings.
 """
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,15 +34,17 @@ INFRA_REASONS = {"Evicted", "ImagePullBackOff", "ErrImagePull", "NodeLost", "Pre
 
 
 CREATE_GRACE_S = 60  # an object requested but not yet visible is waited for this long, not created again
+_BUILD_RANK = {"Pending": 0, "Running": 1, "Complete": 2, "Failed": 2}
 
 
 @dataclass(frozen=True)
 class BuildSeen:
     name: str
-    phase: str  # Pending | Running | Complete | Failed
-    message: str = ""
+    phase: str  # Pending | Running | Complete | Failed: Running only once the builder pod runs
+    message: str = ""  # on failure: the builder container's termination message, else the object's reason
     image: str | None = None  # the digest-pinned reference the builder reports, when it does
     attempt: int = 1  # from the object's label: which attempt created it
+    exit_code: int | None = None  # the failed builder container's exit code, when the pod shows it
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,8 @@ def step(spec: JobSpec, status: dict[str, Any], observed: Observed) -> tuple[lis
     status.setdefault("startTime", _iso(now))
     status.setdefault("buildRetryCount", 0)
     status.setdefault("validationRetryCount", 0)
+    if spec.warnings:
+        status["warnings"] = list(spec.warnings)
     actions: list[Action] = []
 
     if _expired(status.get("startTime"), spec.total_timeout_s, now):
@@ -101,8 +108,11 @@ def _advance_build(spec: JobSpec, status, observed: Observed) -> tuple[list[Acti
     """Returns the actions and whether the build is Complete (validation may start in the same step)."""
     now = observed.now
     build_status = status.setdefault("buildStatus", {"strategy": spec.build.strategy})
-    if spec.build.reuse_if_exists and observed.image_exists is None and not build_status.get("buildName"):
+    unanswered = spec.build.reuse_if_exists and observed.image_exists is None and not build_status.get("buildName")
+    if unanswered and not build_status.get("reuseCheckedAt"):
+        build_status["reuseCheckedAt"] = _iso(now)
         return [Action("check-image", params={"image": observed.image})], False
+    # asked before and the answer was lost (a `submit` without --wait stops after one pass): build it
     if spec.build.reuse_if_exists and observed.image_exists and not build_status.get("buildName"):
         build_status.update(phase="Complete", imageReference=observed.image, message="image already in the registry",
                             completionTime=_iso(now))  # fmt: skip
@@ -119,7 +129,9 @@ def _advance_build(spec: JobSpec, status, observed: Observed) -> tuple[list[Acti
     build_status["buildName"] = current.name
     started = build_status.setdefault("startTime", _iso(now))
     if current.phase in ("Pending", "Running") and _expired(started, spec.build_timeout_s, now):
-        current = BuildSeen(current.name, "Failed", f"timed out after {spec.build_timeout_s:g} s")
+        current = replace(
+            current, phase="Failed", message=f"timed out after {spec.build_timeout_s:g} s", exit_code=None
+        )
         timed_out = True
     else:
         timed_out = False
@@ -132,18 +144,27 @@ def _advance_build(spec: JobSpec, status, observed: Observed) -> tuple[list[Acti
     if current.phase == "Failed":
         reason = "BuildTimeout" if timed_out else "BuildFailed"
         actions = [Action("delete-build", current.name)] if timed_out else []
+        message = current.message
+        if current.exit_code is not None:
+            build_status["exitCode"] = current.exit_code
+            if f"exited {current.exit_code}" not in message:
+                message = f"{message} (exit code {current.exit_code})" if message else f"exit code {current.exit_code}"
         if status["buildRetryCount"] >= spec.max_build_retries:
-            build_status.update(phase="Failed", message=current.message, completionTime=_iso(now))
-            _condition(status, "BuildReady", "False", reason, current.message, now)
-            actions += _fail(status, observed, reason, f"build failed: {current.message}")
+            build_status.update(phase="Failed", message=message[:4000], completionTime=_iso(now))
+            _condition(status, "BuildReady", "False", reason, message, now)
+            actions += _fail(status, observed, reason, f"build failed: {message}"[:4000])
             return actions, False
         status["buildRetryCount"] += 1
-        for key in ("buildName", "startTime", "attempt", "requestedAt"):
+        for key in ("buildName", "startTime", "attempt", "requestedAt", "seen", "exitCode"):
             build_status.pop(key, None)
+        build_status["message"] = f"attempt {current.attempt} failed: {message}"[:4000]
         return [*actions, _create_build(spec, status, observed)], False
-    build_status["phase"] = current.phase
+    phase = current.phase  # never backwards within an attempt: a finished pod leaves the Job "not active"
+    if _BUILD_RANK.get(build_status.get("phase"), 0) > _BUILD_RANK[phase]:
+        phase = build_status["phase"]
+    build_status["phase"] = phase
     status["phase"] = BUILDING
-    _condition(status, "BuildReady", "False", "Building", f"build {current.name} is {current.phase.lower()}", now)
+    _condition(status, "BuildReady", "False", "Building", f"build {current.name} is {phase.lower()}", now)
     return [], False
 
 

@@ -23,8 +23,12 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+IMAGE_SIZE = 734003200  # what the emulated Tekton build reports as its IMAGE_SIZE result
+
+
 class Controllers:
-    """`builds[attempt]`: complete | fail | hang; `validations[attempt]`: passed | failed | evicted | garbage | hang."""
+    """`builds[attempt]`: complete | fail | hang | complete@SECONDS (a build that takes that long);
+    `validations[attempt]`: passed | failed | evicted | garbage | hang."""
 
     def __init__(self, api_client, namespace: str, builds=None, validations=None, delay: float = 0.05, logs=None):
         from kubernetes import client
@@ -39,6 +43,7 @@ class Controllers:
         self.logs = logs if logs is not None else {}  # the emulator's pod_logs: what each pod "printed"
         self.events: list[tuple[float, str, str]] = []  # (time, what, name): for ordering assertions
         self._done: set[str] = set()
+        self._first_seen: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -74,6 +79,11 @@ class Controllers:
             if name in self._done or (run.get("status") or {}).get("conditions"):
                 continue  # ours already, or finished before this controller started
             outcome = self._outcome(run["metadata"], self.builds, "complete")
+            if outcome.startswith("complete@"):
+                started = self._first_seen.setdefault(name, time.monotonic())
+                if time.monotonic() - started < float(outcome.split("@")[1]):
+                    continue
+                outcome = "complete"
             if outcome == "hang":
                 continue
             status = "True" if outcome == "complete" else "False"
@@ -83,7 +93,8 @@ class Controllers:
             body = {"status": {"startTime": _now(), "completionTime": _now(),
                                "conditions": [{"type": "Succeeded", "status": status,
                                                "message": "" if status == "True" else "step build failed"}],
-                               "results": [{"name": "IMAGE_URL", "value": image}]}}  # fmt: skip
+                               "results": [{"name": "IMAGE_URL", "value": image},
+                                           {"name": "IMAGE_SIZE", "value": str(IMAGE_SIZE)}]}}  # fmt: skip
             self.custom.patch_namespaced_custom_object_status("tekton.dev", "v1", self.namespace, "pipelineruns",
                                                               name, body)  # fmt: skip
             self.events.append((time.monotonic(), f"build-{outcome}", name))

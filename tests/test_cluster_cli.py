@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import yaml
@@ -103,3 +104,60 @@ def test_unreachable_cluster_is_one_line_exit_2(tmp_path):
     assert len(proc.stderr.strip().splitlines()) == 1
     missing = _cli(str(tmp_path / "nope"), "list")
     assert missing.returncode == 2 and "cannot reach the cluster" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "verb", "resource"),
+    [
+        (["status", "etl"], "get", "notebookvalidationjobs.mlops.mlops.dev"),
+        (["list"], "list", "notebookvalidationjobs.mlops.mlops.dev"),
+        (["logs", "etl"], "get", "notebookvalidationjobs.mlops.mlops.dev"),
+        (["cancel", "etl"], "get", "notebookvalidationjobs.mlops.mlops.dev"),
+    ],
+)
+def test_forbidden_is_one_line_naming_verb_and_resource(emulated, args, verb, resource):
+    cluster, kubeconfig = emulated
+    cluster.emulator.forbidden.add((verb, "notebookvalidationjobs"))
+    proc = _cli(kubeconfig, *args)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert f"{verb} {resource} in namespace '{NS}'" in proc.stderr
+
+
+def test_forbidden_submit_names_the_missing_permission(tmp_path, emulated):
+    cluster, kubeconfig = emulated
+    cluster.emulator.forbidden.add(("create", "pipelineruns"))
+    proc = _cli(kubeconfig, "submit", str(_job_file(tmp_path)), "--checkout", str(make_project(tmp_path / "r", {})))
+    assert proc.returncode == 2 and "create pipelineruns.tekton.dev in namespace 'data'" in proc.stderr
+
+
+def test_logs_fall_back_to_the_status_summary(tmp_path, emulated):
+    cluster, kubeconfig = emulated
+    with Controllers(cluster.api_client(), NS):
+        assert _cli(kubeconfig, "submit", str(_job_file(tmp_path, build=False)), "--wait").returncode == 0
+    cluster.emulator.forbidden.add(("get", "pods/log"))
+    proc = _cli(kubeconfig, "logs", "etl")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["status"] == "passed"
+    assert "cannot be read; the summary from status" in proc.stderr
+
+
+def test_submit_wait_survives_an_api_server_restart(tmp_path, emulated):
+    import subprocess
+    import sys
+
+    cluster, kubeconfig = emulated
+    with Controllers(cluster.api_client(), NS, validations={1: "hang"}):
+        proc = subprocess.Popen([sys.executable, "-m", "nblint", "cluster", "--kubeconfig", kubeconfig, "submit",
+                                 str(_job_file(tmp_path, build=False)), "--wait"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)  # fmt: skip
+        from nblint.operator_bridge.kube import Cluster
+
+        bridge, deadline = Cluster(cluster.api_client()), time.monotonic() + 60
+        while ((bridge.get_job(NS, "etl") or {}).get("status") or {}).get("phase") != "ValidationRunning":
+            assert time.monotonic() < deadline and proc.poll() is None, "submit never reached ValidationRunning"
+            time.sleep(0.2)
+        cluster.restart(down_s=3)  # while the CLI waits in its loop
+        time.sleep(5)
+    with Controllers(cluster.api_client(), NS):  # the pod finishes once the server is back
+        stdout, stderr = proc.communicate(timeout=90)
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr and "etl: Succeeded" in stdout

@@ -213,3 +213,82 @@ def test_build_disabled_validates_in_the_container_image():
     actions, status = step(spec, {}, Observed(T0))
     assert _kinds(actions) == ["create-validation"] and actions[0].params["image"] == "python:3.11-slim"
     assert _condition(status, "BuildReady")["reason"] == "BuildDisabled"
+
+
+def test_reuse_without_wait_still_builds_when_the_answer_never_comes():
+    """`submit` without --wait stops after one pass: the registry's answer is lost, the next run must build."""
+    spec = _spec(reuse_if_exists=True)
+    actions, status = step(spec, {}, _obs())
+    assert _kinds(actions) == ["check-image"] and status["buildStatus"]["reuseCheckedAt"]
+    actions, status = step(spec, status, _obs(1))  # a new process: image_exists unknown again
+    assert _kinds(actions) == ["create-build"] and status["phase"] == "Building"
+
+
+def test_reuse_answer_in_the_same_pass_skips_or_builds():
+    spec = _spec(reuse_if_exists=True)
+    _, status = step(spec, {}, _obs())
+    actions, reused = step(spec, status, _obs(image_exists=True))
+    assert _kinds(actions) == ["create-validation"] and reused["buildStatus"]["phase"] == "Complete"
+    actions, _ = step(spec, status, _obs(image_exists=False))
+    assert _kinds(actions) == ["create-build"]
+
+
+def test_build_phase_only_moves_forward_within_an_attempt():
+    spec = _spec()
+    _, status = step(spec, {}, _obs())
+    phases = []
+    for minute, phase in enumerate(["Pending", "Running", "Pending", "Running", "Pending"], start=1):
+        _, status = step(spec, status, _obs(minute, [BuildSeen("etl-build-x1", phase)]))
+        phases.append(status["buildStatus"]["phase"])
+    assert phases == ["Pending", "Running", "Running", "Running", "Running"]
+    _, status = step(spec, status, _obs(9, [BuildSeen("etl-build-x1", "Complete", image=IMAGE)]))
+    assert status["buildStatus"]["phase"] == "Complete"
+
+
+def test_a_retry_starts_its_phase_afresh():
+    spec = _spec()
+    _, status = step(spec, {}, _obs())
+    _, status = step(spec, status, _obs(1, [BuildSeen("b1", "Running")]))
+    actions, status = step(spec, status, _obs(2, [BuildSeen("b1", "Failed", "OOMKilled", exit_code=137)]))
+    assert _kinds(actions) == ["create-build"] and status["buildStatus"]["phase"] == "Pending"
+    assert "attempt 1 failed: OOMKilled (exit code 137)" in status["buildStatus"]["message"]
+    # the second attempt is waited for (not taken as deleted because the first was seen)
+    actions, status = step(spec, status, _obs(2.5, [BuildSeen("b1", "Failed", "OOMKilled")]))
+    assert actions == [] and status["phase"] == "Building"
+
+
+def test_a_failed_builds_exit_code_and_message_reach_the_status():
+    spec = replace(_spec(), max_build_retries=0)
+    _, status = step(spec, {}, _obs())
+    message = 'error building at STEP "RUN pip install -r requirements.txt": exit status 1'
+    _, status = step(spec, status, _obs(3, [BuildSeen("b1", "Failed", message, exit_code=1)]))
+    assert status["phase"] == "Failed" and status["buildStatus"]["exitCode"] == 1
+    assert message in status["buildStatus"]["message"] and "(exit code 1)" in status["message"]
+    assert "BackoffLimitExceeded" not in status["message"]
+
+
+def test_spec_warnings_are_in_the_status():
+    spec = replace(_spec(), warnings=("spec.retryPolicy.maxRetries: 3 is used as ...",))
+    _, status = step(spec, {}, _obs())
+    assert status["warnings"] == ["spec.retryPolicy.maxRetries: 3 is used as ..."]
+
+
+def test_a_failed_kaniko_jobs_exit_code_and_message_travel_from_the_pod_to_the_status():
+    from nblint.operator_bridge.kube import _kaniko_seen
+
+    job = {
+        "metadata": {"name": "etl-build-1", "labels": {"nblint.dev/attempt": "1"}},
+        "status": {"conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}]},
+    }
+    message = "error building image: parsing dockerfile: unknown instruction: RUNN"
+    terminated = {"exitCode": 2, "message": message}
+    pod = {
+        "status": {"phase": "Failed", "containerStatuses": [{"name": "kaniko", "state": {"terminated": terminated}}]}
+    }
+    seen = _kaniko_seen(job, [pod])
+    assert seen.phase == "Failed" and seen.exit_code == 2
+    spec = replace(_spec(strategy="kaniko"), max_build_retries=0)
+    _, status = step(spec, {}, _obs())
+    _, status = step(spec, status, _obs(1, [seen]))
+    assert status["buildStatus"]["exitCode"] == 2 and "unknown instruction: RUNN" in status["buildStatus"]["message"]
+    assert "unknown instruction: RUNN" in status["message"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -10,7 +12,28 @@ import click
 from nblint.cli.common import fail
 
 
-@click.group()
+class ClusterCommands(click.Group):
+    """`nblint cluster ...`: a failure talking to the cluster (refused, forbidden, unreachable) is one line
+    on stderr and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except click.exceptions.Exit:
+            raise
+        except Exception as exc:
+            if not type(exc).__module__.startswith(("kubernetes", "urllib3", "nblint.operator_bridge")):
+                raise
+            from nblint.operator_bridge.kube import explain
+
+            message = explain(exc)
+            if message is None:
+                raise
+            click.echo(f"error: {message}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=ClusterCommands)
 @click.option("--kubeconfig", type=click.Path(dir_okay=False), envvar="KUBECONFIG",
               help="Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster).")  # fmt: skip
 @click.option("--context", help="Kubeconfig context to use.")
@@ -61,7 +84,14 @@ def _namespace(ctx, explicit: str | None, spec=None) -> str:
               show_default=True, help="Working tree of the job's repository (requirements, Dockerfile).")  # fmt: skip
 @click.pass_context
 def cluster_submit(ctx, job_file: Path, namespace: str | None, wait: bool, checkout: Path) -> None:
-    """Create the job's NotebookValidationJob and start it: build the image, then validate in it."""
+    """Create the job's NotebookValidationJob and start it: build the image, then validate in it.
+
+    \b
+    Two modes, chosen at run time (the first stderr line says which):
+      operator  an `nblint operator` holds a fresh Lease covering the job: submit only creates the job
+                and, with --wait, follows its status; the operator drives it.
+      local     no operator: submit drives the job itself (one step; with --wait, to the end).
+    """
     from nblint.operator_bridge.spec import SpecError, load_jobs
 
     try:
@@ -81,8 +111,11 @@ def cluster_submit(ctx, job_file: Path, namespace: str | None, wait: bool, check
                 fail(f"{job_file}: {spec.name}: cannot plan the build from {checkout}: {exc}")
         else:
             plan = BuildPlan(spec.container_image, "", "none", None, ())
-        jobs.append((spec, plan))
+        jobs.append((replace(spec, warnings=spec.warnings + plan.warnings), plan))
     bridge = _connect(ctx)
+    for spec, _ in jobs:  # fields mapped or not fully honoured: said aloud, and kept in status
+        for warning in spec.warnings:
+            click.echo(f"warning: {spec.name}: {warning}", err=True)
     ns = _namespace(ctx, namespace, specs[0])
     live = sys.stderr.isatty()
 
@@ -94,7 +127,7 @@ def cluster_submit(ctx, job_file: Path, namespace: str | None, wait: bool, check
     from kubernetes.client.exceptions import ApiException
 
     try:
-        results = reconcile_many(bridge, jobs, ns, wait=wait, on_status=progress)
+        results = reconcile_many(bridge, jobs, ns, wait=wait, on_status=progress, on_mode=_announce_mode)
     except ApiException as exc:
         fail(f"the cluster refused a request: HTTP {exc.status} {exc.reason}")
     if live:
@@ -135,6 +168,8 @@ def cluster_status(ctx, name: str, namespace: str | None, fmt: str) -> None:
     click.echo(
         f"  retries:    build {status.get('buildRetryCount', 0)}, validation {status.get('validationRetryCount', 0)}"
     )
+    for warning in status.get("warnings", []):
+        click.echo(f"  warning:    {warning}")
     for condition in status.get("conditions", []):
         click.echo(f"  {condition['type']:<19} {condition['status']:<6} {condition['reason']}: {condition['message']}")
 
@@ -163,6 +198,10 @@ def cluster_logs(ctx, name: str, namespace: str | None, which: str) -> None:
         click.echo(build.get("message") or "no build message yet")
         return
     log = bridge.validation_log(spec, ns)
+    summary = (job.get("status") or {}).get("summary")
+    if not log and summary is not None:  # the pod (or its log) is gone: the summary in status remains
+        click.echo(f"{name}: the validation pod's log cannot be read; the summary from status:", err=True)
+        log = json.dumps(summary, indent=2)
     if not log:
         fail(f"{name}: no validation log yet")
     click.echo(log.rstrip("\n"))
@@ -194,3 +233,10 @@ def cluster_list(ctx, namespace: str | None) -> None:
     for job in bridge.list_jobs(_namespace(ctx, namespace)):
         status = job.get("status") or {}
         click.echo(f"{job['metadata']['name']:<40} {status.get('phase', 'Pending'):<18} {status.get('message', '')}")
+
+
+def _announce_mode(mode: str, operator: str | None) -> None:
+    if mode == "follow":
+        click.echo(f"mode: operator ({operator} drives the jobs; this command creates and follows them)", err=True)
+    else:
+        click.echo("mode: local (no nblint operator covers these jobs; this command drives them)", err=True)
