@@ -174,12 +174,7 @@ class Cluster:
         existing = self.get_job(namespace, spec.name)
         if existing is not None:
             return existing
-        meta = {"name": spec.name, "namespace": namespace,
-                "labels": {**((spec.raw.get("metadata") or {}).get("labels") or {}),
-                           "app.kubernetes.io/managed-by": objects.MANAGED_BY}}  # fmt: skip
-        if annotations:
-            meta["annotations"] = annotations
-        body = {"apiVersion": f"{GROUP}/{VERSION}", "kind": KIND, "metadata": meta, "spec": spec.raw.get("spec", {})}
+        body = objects.job_manifest(spec, namespace, annotations)
         try:
             return retrying(self.custom.create_namespaced_custom_object, GROUP, VERSION, namespace, PLURAL, body)
         except ApiException as exc:
@@ -250,9 +245,7 @@ class Cluster:
         earlier life of this one) made it already, so it is adopted, never duplicated."""
         from kubernetes.client.exceptions import ApiException
 
-        meta = obj["metadata"]
-        if meta.get("generateName"):
-            meta["name"] = f"{meta.pop('generateName')}{attempt}" + (f"-{owner_uid[:5]}" if owner_uid else "")
+        meta = objects.fixed_name(obj, attempt, owner_uid)["metadata"]
         kind = obj["kind"]
         try:
             if kind == "Job":

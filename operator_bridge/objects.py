@@ -355,3 +355,35 @@ def _job(spec: JobSpec, role: str, attempt: int, owner_uid, timeout_s: float | N
         job_spec["template"]["spec"]["serviceAccountName"] = spec.service_account
     return {"apiVersion": "batch/v1", "kind": "Job", "metadata": _metadata(spec, role, attempt, owner_uid),
             "spec": job_spec}  # fmt: skip
+
+
+def job_manifest(spec: JobSpec, namespace: str, annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    """The NotebookValidationJob object nblint creates for a spec."""
+    labels = {**((spec.raw.get("metadata") or {}).get("labels") or {}), "app.kubernetes.io/managed-by": MANAGED_BY}
+    meta: dict[str, Any] = {"name": spec.name, "namespace": namespace, "labels": labels}
+    if annotations:
+        meta["annotations"] = annotations
+    return {"apiVersion": f"{GROUP}/{VERSION}", "kind": KIND, "metadata": meta, "spec": spec.raw.get("spec", {})}
+
+
+def fixed_name(obj: dict[str, Any], attempt: int, owner_uid: str | None) -> dict[str, Any]:
+    """Give an object made with generateName the name fixed by its attempt and owner, so that two drivers
+    (or a restarted one) creating it meet on a 409 instead of making two."""
+    meta = obj["metadata"]
+    if meta.get("generateName"):
+        meta["name"] = f"{meta.pop('generateName')}{attempt}" + (f"-{owner_uid[:5]}" if owner_uid else "")
+    return obj
+
+
+def first_attempt(spec: JobSpec, namespace: str, image: str, dockerfile: str) -> list[dict[str, Any]]:
+    """Every object one run creates when nothing fails, in order: the job, its build (when it builds), the
+    expectations ConfigMap (when it declares any) and the validation Job. What `submit --dry-run` prints."""
+    made = [job_manifest(spec, namespace)]
+    if spec.build.enabled:
+        made += build_objects(spec, image, dockerfile, 1)
+    if spec.validation.expected_outputs:
+        made.append(expectations_config_map(spec))
+    made.append(validation_job(spec, image, 1))
+    for obj in made[1:]:
+        fixed_name(obj, 1, None)["metadata"]["namespace"] = namespace
+    return made

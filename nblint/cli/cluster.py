@@ -82,9 +82,14 @@ def _namespace(ctx, explicit: str | None, spec=None) -> str:
 @click.option("--wait", is_flag=True, help="Stay until the job is Succeeded or Failed (exit 0 or 1).")
 @click.option("--checkout", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".",
               show_default=True, help="Working tree of the job's repository (requirements, Dockerfile).")  # fmt: skip
+@click.option("--dry-run", is_flag=True,
+              help="Print every object submit would create, as YAML, and stop: no cluster is contacted.")  # fmt: skip
 @click.pass_context
-def cluster_submit(ctx, job_file: Path, namespace: str | None, wait: bool, checkout: Path) -> None:
+def cluster_submit(ctx, job_file: Path, namespace: str | None, wait: bool, checkout: Path, dry_run: bool) -> None:
     """Create the job's NotebookValidationJob and start it: build the image, then validate in it.
+
+    With --dry-run, print the job, its build, any expectations ConfigMap and the validation Job as
+    YAML (for review, or to commit for GitOps) without a cluster; spec errors still exit 2.
 
     \b
     Two modes, chosen at run time (the first stderr line says which):
@@ -112,10 +117,11 @@ def cluster_submit(ctx, job_file: Path, namespace: str | None, wait: bool, check
         else:
             plan = BuildPlan(spec.container_image, "", "none", None, ())
         jobs.append((replace(spec, warnings=spec.warnings + plan.warnings), plan))
+    if dry_run:
+        _print_manifests(jobs, namespace)
+        return
     bridge = _connect(ctx)
-    for spec, _ in jobs:  # fields mapped or not fully honoured: said aloud, and kept in status
-        for warning in spec.warnings:
-            click.echo(f"warning: {spec.name}: {warning}", err=True)
+    _print_warnings(jobs)
     ns = _namespace(ctx, namespace, specs[0])
     live = sys.stderr.isatty()
 
@@ -240,3 +246,21 @@ def _announce_mode(mode: str, operator: str | None) -> None:
         click.echo(f"mode: operator ({operator} drives the jobs; this command creates and follows them)", err=True)
     else:
         click.echo("mode: local (no nblint operator covers these jobs; this command drives them)", err=True)
+
+
+def _print_warnings(jobs) -> None:
+    for spec, _ in jobs:  # fields mapped or not fully honoured: said aloud, and kept in status
+        for warning in spec.warnings:
+            click.echo(f"warning: {spec.name}: {warning}", err=True)
+
+
+def _print_manifests(jobs, namespace: str | None) -> None:
+    """`submit --dry-run`: the objects of a first attempt that succeeds, one YAML document each."""
+    import yaml
+
+    from nblint.operator_bridge.objects import first_attempt
+
+    _print_warnings(jobs)
+    made = [obj for spec, plan in jobs for obj in first_attempt(spec, namespace or spec.namespace or "default",
+                                                                  plan.image, plan.dockerfile)]  # fmt: skip
+    click.echo(yaml.safe_dump_all(made, sort_keys=False), nl=False)
