@@ -353,6 +353,10 @@ def _operator_requests(emulated, namespaces: tuple[str, ...] = ()) -> list:
 
     strategies = ("tekton", "s2i", "kaniko")
     expect = {"expectedOutputs": [{"cell": 1, "type": "text"}]}  # mounted from a ConfigMap
+    from k8s_emulator import Fault
+
+    # lose one status race: the controller re-reads the job (a `get`) and steps again
+    emulated.emulator.faults.append(Fault("PUT", "/status", 409))
     try:
         elector.start()
         done = run(

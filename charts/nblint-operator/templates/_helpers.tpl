@@ -35,9 +35,10 @@ namespace (or cluster-wide). Exactly the API calls the code makes: tests/test_ch
 flows, maps every request to (apiGroup, resource, verb) and checks this list both ways.
 */}}
 {{- define "nblint-operator.rules" -}}
+# get: the job is re-read after a lost status race.
 - apiGroups: [mlops.mlops.dev]
   resources: [notebookvalidationjobs]
-  verbs: [list, watch]
+  verbs: [get, list, watch]
 # Status is replaced with its resourceVersion (optimistic concurrency: a stale write gets 409).
 - apiGroups: [mlops.mlops.dev]
   resources: [notebookvalidationjobs/status]
