@@ -106,7 +106,7 @@ def _nodes_of(tmp_path, source: str) -> int:
     path = _raw_nb(tmp_path, source)
     result = lint_path(str(path), SETTINGS)
     assert result.status != "error", result.message
-    return len(result.diagnostics)
+    return sum(d.name == "ineffective-assertion" for d in result.diagnostics)
 
 
 def test_N05_segments_come_from_line_offsets_computed_once(tmp_path, monkeypatch):
@@ -180,7 +180,7 @@ def test_N08_stream_text_list_holding_null(tmp_path):
     output = {"output_type": "stream", "name": "stderr", "text": ["Traceback (most recent call last):\n", None, 3]}
     path = _nb(tmp_path, {"cell_type": "code", "source": "run()", "outputs": [output]})
     result = lint_path(str(path), SETTINGS)
-    assert [d.name for d in result.diagnostics] == ["error-output-saved"]
+    assert result.status != "error" and "error-output-saved" in {d.name for d in result.diagnostics}
 
 
 def test_N09_fix_keeps_bom_and_crlf_json_layout(tmp_path):

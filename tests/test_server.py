@@ -50,10 +50,13 @@ def accept_registrations(lsp_client: LanguageClient) -> None:
         lsp_client.registrations = params.registrations
 
 
+# the notebook-layout and execution-state rules (info) would add a finding to nearly every test cell
+QUIET_CONFIG = '[tool.nblint]\nignore = ["NB7", "NB406", "NB407", "NB408"]\n'
+
+
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
 async def client(lsp_client: LanguageClient, tmp_path: Path):
-    # the notebook-layout and execution-state rules (info) would add a finding to nearly every test cell
-    (tmp_path / "pyproject.toml").write_text('[tool.nblint]\nignore = ["NB7", "NB406", "NB407", "NB408"]\n')
+    (tmp_path / "pyproject.toml").write_text(QUIET_CONFIG)
     accept_registrations(lsp_client)
     await lsp_client.initialize_session(
         types.InitializeParams(
@@ -329,7 +332,7 @@ async def test_config_reload_and_level(client: LanguageClient, tmp_path: Path):
     assert await diagnostics_for(client, cell_uri(nb, 0)) == []  # missing-type-hints is off at development
     [watch] = client.registrations
     assert watch.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
-    (tmp_path / "pyproject.toml").write_text('[tool.nblint]\nlevel = "production"\n')
+    (tmp_path / "pyproject.toml").write_text(QUIET_CONFIG + 'level = "production"\n')
     client.workspace_did_change_watched_files(
         types.DidChangeWatchedFilesParams(
             [types.FileEvent((tmp_path / "pyproject.toml").as_uri(), types.FileChangeType.Created)]

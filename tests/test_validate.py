@@ -195,9 +195,9 @@ def test_validate_with_lint_carries_the_findings_in_every_format(write_nb):
     jsonschema.validate(sarif, json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text()))
     validated, linted = sarif["runs"]
     assert validated["results"] == [] and linted["tool"]["driver"]["name"] == "nblint"
-    assert [r["properties"]["name"] for r in linted["results"]] == ["swallowed-exception"]
+    assert [r["properties"]["name"] for r in linted["results"] if r["level"] != "note"] == ["swallowed-exception"]
     [annotation, summary] = report("github").strip().split("\n")
-    assert summary.startswith("nblint: 1 error(s), 0 warning(s)") and summary.endswith(": failed")
+    assert summary.startswith("nblint: 1 error(s), 0 warning(s)") and ": failed" in summary
     assert annotation.startswith(f"::error file={path},line=") and "title=swallowed-exception" in annotation
 
 

@@ -142,7 +142,8 @@ def script_model(uri: str, text: str) -> Model:
         starts = [0, *starts]
     ends = [*starts[1:], len(lines)]
     segments = [(start, "\n".join(lines[start:end])) for start, end in zip(starts, ends, strict=True)]
-    return _segments_model(uri, uri_path(uri) or uri, segments, "script")
+    model = _segments_model(uri, uri_path(uri) or uri, segments, "script")
+    return Model(model.notebook, model.places, uri, "script", core.skipped_in_scripts())
 
 
 def virtual_model(uri: str, text: str) -> Model:

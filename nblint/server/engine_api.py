@@ -44,6 +44,15 @@ def skipped_in_virtual() -> tuple[str, ...]:
 SKIP_REASON = "it judges saved outputs or execution counts, which a virtual document does not carry"
 
 
+def skipped_in_scripts() -> tuple[str, ...]:
+    """A .py script has no saved state and no markdown: the saved-state rules and the notebook-structure ones
+    (title, opening and closing markdown, notebook file names) say nothing about it."""
+    from nblint.registry import all_rules
+
+    structure = {"missing-title", "missing-opening-markdown", "missing-closing-markdown", "non-portable-filename"}
+    return (*skipped_in_virtual(), *(rule.name for rule in all_rules() if rule.name in structure))
+
+
 def settings_for(path: str, level: str | None = None) -> tuple[Settings, str | None]:
     """Settings from the nearest pyproject.toml of `path`; on a config error the defaults and the message."""
     start = Path(path)
