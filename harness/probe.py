@@ -639,13 +639,15 @@ def nan_findings(name: str | None, value: object, binding: Binding | None, looku
             data = next((c for c in columns if str(c[0]) == column), None)
             before = _input_nan(inputs, lookup) or 0
             if data is not None and data[1] + data[2] > before:
-                add(data[1] if data[1] > before else 0, data[2], f"{label}: column {column} became NaN/inf in {data[1] + data[2]} row(s) "
-                    "through a computation in this cell")  # fmt: skip
+                why = f"{label}: column {column} became NaN/inf in {data[1] + data[2]} row(s) through a computation"
+                add(data[1] if data[1] > before else 0, data[2], why + " in this cell")
         if binding.computed and not binding.literal_nan and not columns:
             before = _input_nan(binding.inputs, lookup)
             if before is not None and found.nan + found.inf > before:
-                add(found.nan if found.nan > before else 0, found.inf, f"{label} gained {found.nan} NaN and {found.inf} infinite value(s) "
-                    f"through a computation in this cell (its inputs held {before})")  # fmt: skip
+                why = f"{label} gained {found.nan} NaN and {found.inf} infinite value(s) through a computation"
+                add(
+                    found.nan if found.nan > before else 0, found.inf, why + f" in this cell (its inputs held {before})"
+                )
     return [{"check": check, **where, "count": count, "message": why} for check, (count, why) in reasons.items()]
 
 

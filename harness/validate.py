@@ -44,17 +44,20 @@ def output_paths(notebooks: list[str], folder: Path) -> dict[str, Path]:
     return {nb: folder / p.relative_to(root) for nb, p in resolved.items()}
 
 
-def unwritable(path: Path) -> str | None:
-    """Why a file cannot be written at `path` (checked before a run, not after it), or None."""
+def unwritable(path: Path, create_folders: bool = False) -> str | None:
+    """Why a file cannot be written at `path` (checked before a run, not after it), or None.
+    With `create_folders` (--output), missing folders below an existing one will be created."""
+    if path.is_dir():
+        return f"{path}: is a folder"
     if path.is_file():
         return None if os.access(path, os.W_OK) else f"{path}: file is not writable"
     parent = path.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent  # --output FOLDER creates the missing folders below an existing one
-    if path.is_dir():
-        return f"{path}: is a folder"
+    while create_folders and not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.exists():
+        return f"{parent}: folder does not exist"
     if not parent.is_dir():
-        return f"{path.parent}: not a folder"
+        return f"{parent}: not a folder"
     if not os.access(parent, os.W_OK | os.X_OK):
         return f"{parent}: folder is not writable"
     return None

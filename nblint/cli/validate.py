@@ -106,9 +106,9 @@ def validate(
         fail(str(exc))
 
     batch = output_paths(list(notebooks), output) if output is not None and len(notebooks) > 1 else {}
-    singles = (None if batch else output, report_file, summary_file)
-    for target in (*batch.values(), *(t for t in singles if t is not None)):
-        problem = unwritable(target)
+    targets = [(t, True) for t in batch.values() or ([output] if output else [])]
+    for target, create in (*targets, *((t, False) for t in (report_file, summary_file) if t is not None)):
+        problem = unwritable(target, create)
         if problem:
             fail(f"cannot write {target}: {problem}")
 
