@@ -486,6 +486,8 @@ def emptiness(value: object) -> bool | None:
         return None  # only collect() knows, and the probe never collects
     if _module("pyarrow", value, "Table"):
         return value.num_rows == 0
+    if _module("polars", value, "DataFrame"):
+        return value.height == 0
     if _module("torch", value, "Tensor"):
         return value.numel() == 0
     if _module("xarray", value, "DataArray"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from nblint.checks import CHECKS
+from nblint.checks import CHECKS, CONVENTIONS
 from nblint.levels import LEVELS, severity
 from nblint.rule import Example, Rule
 
@@ -63,7 +63,7 @@ def checks_page() -> str:
         "(`learning` never fails; `production` fails on warnings too).\n\nSilence one on purpose with "
         "`# nblint: allow=<check>` on the line, or as the first line of the cell.\n"
     )
-    return intro + "\n" + "\n".join(rows) + "\n"
+    return intro + "\n" + "\n".join(rows) + "\n\n" + CONVENTIONS
 
 
 def write_pages(folder: Path) -> list[Path]:

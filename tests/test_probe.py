@@ -232,3 +232,73 @@ def test_payload_passes_the_kernel_message_serialiser(shell):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # jupyter_client warns when it has to fall back to cleaning the message
         session.json_packer({"content": {"data": {probe.MIME: payload}}})
+
+
+def _library(name: str):
+    """A data library the probe understands, or a skip when it cannot be installed here (torch's PyPI wheels
+    need CUDA libraries this machine lacks)."""
+    try:
+        return __import__(name)
+    except ImportError as exc:
+        pytest.skip(f"{name} is not importable here: {exc}")
+
+
+def test_polars_values():
+    pl = _library("polars")
+    frame = pl.DataFrame({"a": [1.0, float("nan"), None], "b": [float("inf"), 2.0, 3.0], "s": ["x", "y", "z"]})
+    assert probe.numeric_issues(frame) == (2, 1, "NaN in a (2); inf in b (1)")
+    assert probe.numeric_issues(frame["b"]) == (0, 1, "")
+    gone = pl.DataFrame({"x": [None, None]}, schema={"x": pl.Float64})
+    [whole] = probe.nan_findings("gone", gone, probe.Binding(1, "call"), lambda n, c: None, lambda n: None)
+    assert "column x is entirely NaN" in whole["message"]
+    assert probe.emptiness(frame.filter(pl.col("b") < 0)) and probe.emptiness(frame) is False
+    lazy = frame.lazy().filter(pl.col("b") < 0)
+    assert probe.emptiness(lazy) is None and probe.stats(lazy) is None  # never collected by the probe
+    summary = probe.summary(frame)
+    assert summary["shape"] == [3, 3] and (summary["min"], summary["max"]) == (1.0, float("inf"))
+    assert "shape" not in probe.summary(lazy) and probe.summary(lazy)["type"].startswith("polars")
+
+
+def test_pyarrow_tables():
+    pa = _library("pyarrow")
+    table = pa.table({"a": [1.0, float("nan"), None], "n": [1, 2, 3], "s": ["x", "y", "z"]})
+    assert probe.numeric_issues(table) == (2, 0, "NaN in a (2)")
+    assert probe.emptiness(table.slice(0, 0)) and probe.emptiness(table) is False
+    summary = probe.summary(table)
+    assert summary["shape"] == [3, 3] and (summary["min"], summary["max"]) == (1.0, 3.0)
+
+
+def test_xarray_values():
+    xr = _library("xarray")
+    array = xr.DataArray(np.array([[1.0, np.nan], [np.inf, 4.0]]), dims=("x", "y"))
+    assert probe.numeric_issues(array)[:2] == (1, 1)
+    dataset = xr.Dataset({"t": ("x", [1.0, 2.0]), "gone": ("x", [np.nan, np.nan])})
+    assert probe.numeric_issues(dataset) == (2, 0, "NaN in gone (2)")
+    [whole] = probe.nan_findings("ds", dataset, probe.Binding(1, "call"), lambda n, c: None, lambda n: None)
+    assert "column gone is entirely NaN" in whole["message"]
+    assert probe.emptiness(array.isel(x=slice(0, 0))) and probe.summary(array)["shape"] == [2, 2]
+    assert (probe.summary(array)["min"], probe.summary(array)["max"]) == (1.0, float("inf"))
+
+
+def test_torch_tensors_and_a_nan_loss_in_a_training_loop():
+    torch = _library("torch")
+    assert probe.numeric_issues(torch.tensor([1.0, float("nan"), float("inf")])) == (1, 1, "")
+    assert probe.numeric_issues(torch.arange(3)) is None
+    source = "for epoch in range(2):\n    loss = (torch.tensor([0.0]) / torch.tensor([0.0])).mean()"
+    ns = {"torch": torch}
+    exec(source, ns)
+    facts = probe.cell_facts(source)
+    [found] = probe.value_findings("loss", ns["loss"], facts.bound["loss"])
+    assert found["check"] == "nan-value" and found["line"] == 2
+    assert probe.summary(torch.zeros(2, 3))["shape"] == [2, 3] and probe.emptiness(torch.zeros(0))
+
+
+def test_a_library_the_notebook_did_not_import_is_not_touched(monkeypatch):
+    class DataFrame:  # looks like polars to a duck-typing probe; polars itself is not imported here
+        empty = True
+
+        def __len__(self):
+            raise AssertionError("the probe must not call into unknown objects")
+
+    monkeypatch.delitem(sys.modules, "polars", raising=False)
+    assert probe.stats(DataFrame()) is None

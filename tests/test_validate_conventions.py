@@ -131,3 +131,21 @@ def test_sigkill_without_an_exception_is_kernel_died(write_nb):
         proc, doc = _validate(path)
         assert proc.returncode == 1 and [(c["type"], c["cell"]) for c in doc["checks"]] == [("kernel-died", 2)]
         assert "SIGKILL" in doc["checks"][0]["message"]
+
+
+def test_data_libraries_in_a_real_kernel(write_nb):
+    pytest.importorskip("polars")
+    pytest.importorskip("pyarrow")
+    path = write_nb(
+        "libraries.ipynb",
+        "import polars as pl\nimport pyarrow as pa",
+        "# nblint: expect type=polars.DataFrame shape=[3,2] range=[0,10]\n"
+        "frame = pl.DataFrame({'a': [1.0, None, 3.0], 'b': [4, 5, 6]})\nframe",  # a gap in raw data: fine
+        "lazy = frame.lazy().filter(pl.col('a') > 100)",  # never collected by nblint: nothing to say yet
+        "empty = lazy.collect()",
+        "table = pa.table({'gone': [float('nan'), float('nan')]})",
+    )
+    proc, doc = _validate(path)
+    found = {(c["type"], c["cell"]) for c in doc["checks"]}
+    assert found == {("empty-data", 4), ("nan-value", 5)}, doc["checks"]
+    assert proc.returncode == 1
