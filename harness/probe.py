@@ -443,8 +443,16 @@ def _library_stats(value: object, np) -> Stats | None:
     return None
 
 
+def _finite(total) -> bool:
+    """A sum that is finite (or None: nothing but nulls) proves there is no NaN or inf: one pass, no mask."""
+    return total is None or (isinstance(total, (int, float)) and math.isfinite(total))
+
+
 def _polars_counts(series) -> tuple[int, int]:
-    return int(series.is_nan().sum() or 0) + series.null_count(), int(series.is_infinite().sum() or 0)
+    nulls = series.null_count()
+    if nulls < len(series) and _finite(series.sum()):
+        return nulls, 0
+    return int(series.is_nan().sum() or 0) + nulls, int(series.is_infinite().sum() or 0)
 
 
 def _arrow_counts(column) -> tuple[int | None, int]:
@@ -452,6 +460,8 @@ def _arrow_counts(column) -> tuple[int | None, int]:
     pc = sys.modules.get(import_name) or importlib.import_module(import_name)  # pyarrow itself is loaded
     if not (str(column.type).startswith(("float", "double", "halffloat"))):
         return None, 0
+    if column.null_count < len(column) and _finite(pc.sum(column).as_py()):
+        return column.null_count, 0
     nan = pc.sum(pc.is_nan(column)).as_py() or 0
     inf = pc.sum(pc.is_inf(column)).as_py() or 0
     return int(nan) + column.null_count, int(inf)
