@@ -184,7 +184,7 @@ def _empty_literal(value: ast.AST | None) -> bool:
     )
 
 
-def _walk_statements(body: list, facts: CellFacts, branch: str = "", loop: bool = False, out=None) -> list:
+def _walk_statements(body: list, branch: str = "", loop: bool = False, out=None) -> list:
     """Visit top-level statements and those nested in blocks (not in functions or classes), in order.
 
     Returns (statement, branch, in_loop) triples; branch is "fallback" inside `else:`/`except:`."""
@@ -195,14 +195,14 @@ def _walk_statements(body: list, facts: CellFacts, branch: str = "", loop: bool 
             continue
         inner_loop = loop or isinstance(stmt, (ast.For, ast.AsyncFor, ast.While))
         for name in ("body", "finalbody"):
-            _walk_statements(getattr(stmt, name, []) or [], facts, branch, inner_loop, out)
+            _walk_statements(getattr(stmt, name, []) or [], branch, inner_loop, out)
         orelse = getattr(stmt, "orelse", []) or []
         if isinstance(stmt, ast.If) and orelse:
-            _walk_statements(orelse, facts, "fallback", inner_loop, out)
+            _walk_statements(orelse, "fallback", inner_loop, out)
         else:
-            _walk_statements(orelse, facts, branch, inner_loop, out)
+            _walk_statements(orelse, branch, inner_loop, out)
         for handler in getattr(stmt, "handlers", []) or []:
-            _walk_statements(handler.body, facts, "fallback", inner_loop, out)
+            _walk_statements(handler.body, "fallback", inner_loop, out)
     return out
 
 
@@ -213,7 +213,7 @@ def cell_facts(source: str) -> CellFacts:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return facts
-    statements = _walk_statements(tree.body, facts)
+    statements = _walk_statements(tree.body)
     filled: set[str] = set()
     for stmt, branch, loop in statements:
         targets, value = [], None
@@ -306,12 +306,6 @@ def _bind_target(facts: CellFacts, target, value, line: int, branch: str, loop: 
                 binding.columns[column] = described.inputs
     elif isinstance(target, ast.Starred):
         _bind_target(facts, target.value, None, line, branch, loop)
-
-
-def assignments(source: str) -> tuple[dict[str, tuple[int, str]], str | None]:
-    """({name: (line, kind)} for the names a cell binds or changes, the name a last `x = ...` binds)."""
-    facts = cell_facts(source)
-    return {name: (b.line, b.kind) for name, b in facts.bound.items()}, facts.last_name
 
 
 def qualname(cls: type) -> str:
@@ -751,6 +745,7 @@ class Probe:
         self.pending: dict | None = None  # the payload waiting for the execute reply
         self.original_show = warnings.showwarning  # restored after every cell
         self.original_run = None
+        self.reply_carries_payload = False  # set by install() when the kernel is ipykernel
 
     def show_warning(self, message, category, filename, lineno, file=None, line=None) -> None:
         text = warnings.formatwarning(message, category, filename, lineno, line)
@@ -872,8 +867,6 @@ class Probe:
             self.pending = payload
         else:
             self.ip.display_pub.publish(data={MIME: payload}, metadata={})
-
-    reply_carries_payload = False
 
     def finish_metadata(self, original):
         """ipykernel builds each execute reply's metadata here: the payload rides along, no extra message."""

@@ -35,13 +35,14 @@ def test_assignments_tell_calls_constructors_and_filters_apart():
         "g: int = 3\n"
         "total = len(a)"
     )
-    bound, last = probe.assignments(source)
+    facts = probe.cell_facts(source)
+    bound, last = {name: (b.line, b.kind) for name, b in facts.bound.items()}, facts.last_name
     kinds = {name: kind for name, (_, kind) in bound.items()}
     assert kinds == {"a": "call", "b": "init", "c": "call", "d": "filter", "e": "call", "f": "call",
                      "obj": "mutated", "g": "other", "total": "call"}  # fmt: skip
     assert bound["d"][0] == 4 and last == "total"
-    assert probe.assignments("x = (") == ({}, None)
-    assert probe.assignments("x = 1\nx")[1] is None  # the cell ends with an expression, not an assignment
+    assert probe.cell_facts("x = (").bound == {}
+    assert probe.cell_facts("x = 1\nx").last_name is None  # the cell ends with an expression, not an assignment
 
 
 def test_numeric_issues_on_plain_values():
