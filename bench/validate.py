@@ -3,9 +3,9 @@
     pip install papermill nbmake      # the peers (not nblint dependencies)
     python bench/validate.py [--runs 5]
 
-Every command runs in a fresh process (kernel start included), median of --runs. Two notebooks:
-a light 10-cell one (runner overhead dominates) and a pandas one with a 1M-row frame (probe cost
-dominates: the probe checks every bound DataFrame for NaN/inf after each cell).
+Every command runs in a fresh process (kernel start included), median of --runs. Three notebooks:
+a light 10-cell one (start-up dominates), 1,000 small cells (the per-cell cost of runner and probe
+dominates) and a pandas one with a 1M-row frame (the probe checks the frames each cell binds).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
 LIGHT = [f"x{i} = sum(range({i} * 1000))\nprint(x{i})" for i in range(10)]
+SMALL = [f"v{i} = {i} * 2" if i % 2 else f"v{i} = [{i}, {i} + 1]\nlen(v{i})" for i in range(1000)]
 PANDAS = [
     "import numpy as np\nimport pandas as pd",
     "rng = np.random.default_rng(0)\ndf = pd.DataFrame(rng.normal(size=(1_000_000, 10)), columns=list('abcdefghij'))",
@@ -45,15 +46,16 @@ def _write(folder: Path, name: str, cells: list[str]) -> Path:
     return path
 
 
-def _median(cmd: list[str], runs: int, cwd: Path) -> float:
-    samples = []
+def _medians(commands: dict[str, list[str]], runs: int, cwd: Path) -> dict[str, float]:
+    """Median wall time of each command, the commands interleaved run by run (load on a shared machine
+    then weighs on all of them alike)."""
+    samples: dict[str, list[float]] = {label: [] for label in commands}
     for _ in range(runs):
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        samples.append(time.perf_counter() - start)
-        if proc.returncode not in (0, 1):
-            return float("nan")
-    return statistics.median(samples)
+        for label, cmd in commands.items():
+            start = time.perf_counter()
+            proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            samples[label].append(time.perf_counter() - start if proc.returncode in (0, 1) else float("nan"))
+    return {label: statistics.median(values) for label, values in samples.items()}
 
 
 def main() -> None:
@@ -64,7 +66,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         rows = []
-        for name, cells in (("light, 10 cells", LIGHT), ("pandas 1M rows, 10 cells", PANDAS)):
+        notebooks = (("light, 10 cells", LIGHT), ("1,000 small cells", SMALL), ("pandas 1M rows, 10 cells", PANDAS))
+        for name, cells in notebooks:
             nb = _write(folder, f"{len(rows)}.ipynb", cells)
             nbclient = (
                 f"import nbformat; from nbclient import NotebookClient; nb = nbformat.read({str(nb)!r}, 4); "
@@ -87,7 +90,7 @@ def main() -> None:
                 ]
             if subprocess.run([py, "-c", "import nbmake"], capture_output=True).returncode == 0:
                 commands["pytest --nbmake"] = [py, "-m", "pytest", "--nbmake", str(nb), "-q", "-p", "no:cacheprovider"]
-            times = {label: _median(cmd, args.runs, folder) for label, cmd in commands.items()}
+            times = _medians(commands, args.runs, folder)
             rows.append((name, times))
     labels = list(rows[0][1])
     print("| notebook | " + " | ".join(labels) + " |")

@@ -23,7 +23,7 @@ def grade(result: CheckResult, level: str, overrides: dict[str, Severity] | None
 def cell_results(run: NotebookRun) -> Iterator[CheckResult]:
     """Every check that fired in a code cell that ran, minus those the cell allows (`# nblint: allow=`)."""
     for number, record in run.code_cells():
-        if record.status == "not-run":
+        if record.status in ("not-run", "skipped"):
             continue
         found = [*_execution(run, record), *_probe(record), *_stderr(record), *_expected(run, number, record)]
         for result in found:
@@ -41,7 +41,13 @@ def _execution(run: NotebookRun, record: CellRun) -> Iterator[CheckResult]:
         how = f" ({kernel.kernel_exit})" if kernel.kernel_exit else ""
         yield CheckResult("kernel-died", f"the kernel died while running this cell{how}{_tail(kernel.kernel_stderr)}")
     error = record.error
-    if error and error["ename"] == "SystemExit":
+    if record.expects_error:
+        if record.status == "ok" and not error:
+            yield CheckResult("exception", "the cell is tagged raises-exception but raised nothing")
+        return
+    if error and error["ename"] == "CalledProcessError" and _script_cell(run, record):
+        yield CheckResult("exit-code", f"the shell cell failed: {error['evalue']}"[:300], line=error["line"])
+    elif error and error["ename"] == "SystemExit":
         if record.status == "error":
             message = f"the notebook exits with status {error['evalue']!r}; plain runners report success"
             yield CheckResult("exit-code", message, line=error["line"])
@@ -53,14 +59,29 @@ def _probe(record: CellRun) -> Iterator[CheckResult]:
     """What the kernel-side probe saw: exit() calls, suspicious values, warnings."""
     probe = record.probe or {}
     for exit_call in probe.get("exits", []):
-        yield CheckResult("exit-code", f"{exit_call['call']}() was called: in a kernel it does not stop the notebook; "
-                          "raise an exception or use sys.exit(1)")  # fmt: skip
+        call = exit_call["call"]
+        if call == "!":
+            message = f"`!{exit_call['command']}` exited with status {exit_call['code']} and the notebook went on"
+        elif call == "subprocess.run":
+            message = (f"subprocess.run({exit_call['command']}) exited with status {exit_call['code']}, never checked "
+                       "(pass check=True or test returncode)")  # fmt: skip
+        else:
+            message = (
+                f"{call}() was called: in a kernel it does not stop the notebook; raise an exception or use sys.exit(1)"
+            )
+        yield CheckResult("exit-code", message, line=exit_call.get("line"))
     for finding in probe.get("findings", []):
         yield CheckResult(finding["check"], finding["message"], line=finding.get("line"))
     for warning in probe.get("warnings", []):
         if warning["message"].startswith("To exit: use"):
             continue  # IPython's own note after a SystemExit
         yield CheckResult("warning", f"{warning['category']}: {warning['message']}"[:300], line=warning.get("lineno"))
+
+
+def _script_cell(run: NotebookRun, record: CellRun) -> bool:
+    """A `%%bash` / `%%sh` / `%%script` cell: IPython raises CalledProcessError for its non-zero status."""
+    first = run.executed.cells[record.index].get("source", "").lstrip().split("\n", 1)[0]
+    return first.startswith(("%%bash", "%%sh", "%%script"))
 
 
 def _stderr(record: CellRun) -> Iterator[CheckResult]:

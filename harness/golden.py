@@ -2,7 +2,8 @@
 
 Text outputs are compared as token streams: numbers anywhere in the text (prose, tables, reprs) are
 compared with math.isclose(rtol, atol), not by rounding; everything else must match exactly, except
-execution counts and timestamp-like strings, which are ignored. Images are compared only on request.
+execution counts and timestamp-like strings, which are ignored, and ANSI escape sequences (colours),
+which are stripped first. Images are compared only on request.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ _NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|nan|inf", re
 _TIMESTAMP = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?|\b\d{2}:\d{2}:\d{2}(?:\.\d+)?\b"
 )
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")  # colour and cursor codes are not text
 _TEXT_MIMES = ("text/plain", "text/html", "text/markdown", "text/latex", "application/json")
 _IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml")
 
@@ -52,13 +54,13 @@ def _render(cell, images: bool) -> list[tuple[str, str]]:
             if images:
                 out += [(mime, str(data[mime])) for mime in _IMAGE_MIMES if mime in data]
         elif kind == "error":
-            out.append(("error", f"{output.get('ename')}: {output.get('evalue')}"))
+            out.append(("error", _text(f"{output.get('ename')}: {output.get('evalue')}")))
     return out
 
 
 def _text(value: Any) -> str:
     text = "".join(value) if isinstance(value, list) else str(value)
-    return _TIMESTAMP.sub("<time>", text)
+    return _TIMESTAMP.sub("<time>", _ANSI.sub("", text))
 
 
 def _first_difference(ours, theirs, rtol: float, atol: float) -> str | None:

@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nblint.harness.probe import MIME, decode
+from nblint.harness.probe import MIME, REPLY_KEY, decode
 
-MAX_STREAM_CHARS = 1_000_000  # keep at most this much of one cell's stream output
+MAX_STREAM_CHARS = 1_000_000  # keep at most this much of one cell's stream output, all its writes together
+SKIP_TAGS = frozenset(("skip-execution", "nbval-skip", "nblint-skip"))  # nbmake, nbval, ours
+SKIP_TOOLS = ("nblint", "nbreg", "papermill", "nbmake")  # cell metadata {tool: {"skip": true}}
+RAISES_TAG = "raises-exception"  # nbval / nbmake / nbclient: the cell is expected to raise
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _CELL_LINE = re.compile(r"Cell In\[\d*\], line (\d+)")
 _EXIT_HINT = re.compile(r"^.*UserWarning: To exit: use 'exit', 'quit', or Ctrl-D\.\n(?:.*warn\(\"To exit.*\n)?", re.M)
@@ -31,11 +34,12 @@ class RunnerError(Exception):
 @dataclass
 class CellRun:
     index: int  # position in the executed notebook
-    status: str = "not-run"  # ok | error | timeout | died | not-run
+    status: str = "not-run"  # ok | error | timeout | died | skipped | not-run
     duration_s: float = 0.0
     probe: dict[str, Any] | None = None
     error: dict[str, Any] | None = None  # ename, evalue, line
     stderr: str = ""  # stderr text that is not a warning
+    expects_error: bool = False  # tagged raises-exception: an exception passes, none is the finding
 
 
 @dataclass
@@ -81,15 +85,23 @@ def run_notebook(
         startup_timeout=int(startup_timeout),
         resources={"metadata": {"path": str(cwd)}},
     )
+    replies: dict[int, dict] = {}
+    client.on_cell_executed = lambda cell, cell_index, execute_reply: replies.__setitem__(cell_index, execute_reply)
+    started_kernel = False
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as kernel_err:
         try:
             with client.setup_kernel(stderr=kernel_err):
+                started_kernel = True
                 run.probe_installed = _install_probe(client)
                 stop = False
                 for index, cell in enumerate(nb.cells):
                     record = run.cells[index]
                     if cell.cell_type != "code" or stop:
                         continue
+                    if skipped(cell):
+                        record.status = "skipped"
+                        continue
+                    record.expects_error = RAISES_TAG in _tags(cell)
                     limit = cell_timeout
                     if deadline is not None:
                         limit = min(limit, max(deadline - time.monotonic(), 0.1))
@@ -106,12 +118,13 @@ def run_notebook(
                         _interrupt_then_kill(client)
                         stop = True
                     except DeadKernelError:
-                        record.status = "died"
+                        record.status = "error" if _drain(client, cell, index) else "died"
                         run.kernel_exit = _exit_status(client)
                         stop = True
                     record.duration_s = time.monotonic() - t0
-                    _collect(cell, record)
-                    if record.status == "ok" and record.error and not _clean_exit(record.error):
+                    _collect(cell, record, replies.pop(index, None))
+                    failed = record.error and not _clean_exit(record.error) and not record.expects_error
+                    if record.status == "ok" and failed:
                         record.status = "error"
                         stop = True
                     if progress:
@@ -119,7 +132,7 @@ def run_notebook(
         except NoSuchKernel:
             raise RunnerError(_no_kernel_message(kernel_name)) from None
         except RuntimeError as exc:
-            if "didn't respond" in str(exc) or "Kernel died before replying" in str(exc):
+            if not started_kernel and ("didn't respond" in str(exc) or "Kernel died before replying" in str(exc)):
                 raise RunnerError(f"kernel {kernel_name!r} did not start within {startup_timeout:g} s: {exc}") from None
             raise
         finally:
@@ -128,6 +141,45 @@ def run_notebook(
             run.kernel_stderr = kernel_err.read(1_000_000)
     run.duration_s = time.monotonic() - started
     return run
+
+
+def _tags(cell) -> list:
+    tags = cell.get("metadata", {}).get("tags", [])
+    return tags if isinstance(tags, list) else []
+
+
+def skipped(cell) -> bool:
+    """The peers' skip conventions: nbmake's `skip-execution` and nbval's `nbval-skip` tags, an
+    `# NBVAL_SKIP` first line, and `{"nblint"|"nbreg"|"papermill"|"nbmake": {"skip": true}}` cell metadata."""
+    if SKIP_TAGS.intersection(t for t in _tags(cell) if isinstance(t, str)):
+        return True
+    if cell.get("source", "").lstrip().startswith("# NBVAL_SKIP"):
+        return True
+    metadata = cell.get("metadata", {})
+    return any(isinstance(metadata.get(tool), dict) and metadata[tool].get("skip") is True for tool in SKIP_TOOLS)
+
+
+def _drain(client, cell, index: int) -> bool:
+    """The kernel died: read what it sent before dying (outputs still queued on iopub) into the cell, so the
+    verdict does not depend on which of nbclient's tasks noticed first. True if the cell had raised."""
+    from jupyter_core.utils import run_sync
+    from nbclient.exceptions import CellExecutionComplete
+
+    get = run_sync(client.kc.iopub_channel.get_msg)
+    while True:
+        try:
+            msg = get(timeout=0.2)
+        except Exception:  # queue empty (or the channel is gone): everything sent has been read
+            break
+        if msg.get("parent_header", {}).get("msg_type") != "execute_request":
+            continue
+        try:
+            client.process_message(msg, cell, index)
+        except CellExecutionComplete:
+            continue
+        except Exception:
+            break
+    return any(output.get("output_type") == "error" for output in cell.get("outputs", []))
 
 
 def _kernel_manager(kernel_name: str):
@@ -154,9 +206,13 @@ def _install_probe(client) -> bool:
     return bool(reply) and reply["content"].get("status") == "ok"
 
 
-def _collect(cell, record: CellRun) -> None:
-    """Pull the probe payload and errors out of the cell's outputs; truncate huge streams."""
-    kept, stderr_parts = [], []
+def _collect(cell, record: CellRun, reply: dict | None = None) -> None:
+    """Pull the probe payload (from the execute reply, or an output) and errors out of the cell's outputs;
+    cut the cell's streams once they hold MAX_STREAM_CHARS together."""
+    kept, stderr_parts, budget, cut = [], [], MAX_STREAM_CHARS, 0
+    payload = ((reply or {}).get("metadata") or {}).get(REPLY_KEY)
+    if payload is not None:
+        record.probe = decode(payload)
     for output in cell.get("outputs", []):
         data = output.get("data", {})
         if output.get("output_type") == "display_data" and MIME in data:
@@ -170,14 +226,22 @@ def _collect(cell, record: CellRun) -> None:
             }
         if output.get("output_type") == "stream":
             text = output.get("text", "")
-            if len(text) > MAX_STREAM_CHARS:
-                output["text"] = (
-                    text[:MAX_STREAM_CHARS] + f"\n[nblint: {len(text) - MAX_STREAM_CHARS} more characters cut]\n"
-                )
+            if budget <= 0:
+                cut += len(text)
+                continue
+            if len(text) > budget:
+                output["text"], cut = text[:budget], cut + len(text) - budget
+            budget -= len(output["text"])
             if output.get("name") == "stderr":
                 stderr_parts.append(text)
         kept.append(output)
+    if cut:
+        from nbformat.v4 import new_output
+
+        kept.append(new_output("stream", name="stdout", text=f"\n[nblint: {cut} more characters cut]\n"))
     cell["outputs"] = kept
+    if record.status == "timeout" and record.error and record.error["ename"] == "KeyboardInterrupt":
+        record.error = None  # the interrupt nblint sent after the time limit, not the notebook's exception
     stderr = "".join(stderr_parts)
     for warning in (record.probe or {}).get("warnings", []):
         stderr = stderr.replace(warning.get("text", ""), "", 1)

@@ -6,6 +6,7 @@ check each cell (checks.py), compare with a golden notebook, write the executed 
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -19,16 +20,47 @@ from nblint.results import FAILED, CheckResult, ValidationReport
 
 DEFAULT_CELL_TIMEOUT = 600.0
 
-__all__ = ["DEFAULT_CELL_TIMEOUT", "Options", "validate"]
+__all__ = ["DEFAULT_CELL_TIMEOUT", "Options", "output_paths", "unwritable", "validate"]
 
 
 def validate(path: str, options: Options) -> ValidationReport:
+    """One notebook's verdict, always: whatever goes wrong becomes this notebook's error report."""
     started = time.monotonic()
     try:
         report = _validate(path, options)
     except NotebookError as exc:
         report = ValidationReport(path, options.level, "error", message=str(exc))
+    except Exception as exc:  # never lose the other notebooks' reports of a batch to one bad input
+        report = ValidationReport(path, options.level, "error", message=f"{path}: cannot validate: "
+                                  f"{type(exc).__name__}: {exc}"[:500])  # fmt: skip
     return replace(report, duration_s=round(time.monotonic() - started, 3))
+
+
+def output_paths(notebooks: list[str], folder: Path) -> dict[str, Path]:
+    """Where `--output FOLDER` writes each executed notebook: the notebooks' paths relative to their common
+    folder, mirrored, so that a/x.ipynb and b/x.ipynb stay apart."""
+    resolved = {nb: Path(os.path.abspath(nb)) for nb in notebooks}
+    root = Path(os.path.commonpath([str(p.parent) for p in resolved.values()]))
+    return {nb: folder / p.relative_to(root) for nb, p in resolved.items()}
+
+
+def unwritable(path: Path, create_folders: bool = False) -> str | None:
+    """Why a file cannot be written at `path` (checked before a run, not after it), or None.
+    With `create_folders` (--output), missing folders below an existing one will be created."""
+    if path.is_dir():
+        return f"{path}: is a folder"
+    if path.is_file():
+        return None if os.access(path, os.W_OK) else f"{path}: file is not writable"
+    parent = path.parent
+    while create_folders and not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.exists():
+        return f"{parent}: folder does not exist"
+    if not parent.is_dir():
+        return f"{parent}: not a folder"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"{parent}: folder is not writable"
+    return None
 
 
 def _validate(path: str, options: Options) -> ValidationReport:
@@ -36,10 +68,11 @@ def _validate(path: str, options: Options) -> ValidationReport:
     from nblint.harness.runner import RunnerError
 
     model = load(path)  # clear errors for broken files, before nbformat sees them
-    meta = model.metadata.get("nblint")
-    if isinstance(meta, dict) and meta.get("skip"):
-        return ValidationReport(path, options.level, "skipped", message=str(meta.get("reason") or "skipped by "
-                                "notebook metadata"))  # fmt: skip
+    for tool in ("nblint", "nbreg", "papermill", "nbmake"):  # the peers' notebook-level skip metadata
+        meta = model.metadata.get(tool)
+        if isinstance(meta, dict) and meta.get("skip"):
+            reason = meta.get("reason") or f"skipped by notebook metadata ({tool}.skip)"
+            return ValidationReport(path, options.level, "skipped", message=str(reason))
     try:
         run = _prepare(path, model, options)
     except ExpectationError as exc:
@@ -57,6 +90,7 @@ def _validate(path: str, options: Options) -> ValidationReport:
 
         from nblint.fixes import write_atomic
 
+        options.output.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(options.output, nbformat.writes(run.executed) + "\n")
     return ValidationReport(
         path,
@@ -74,7 +108,13 @@ def _prepare(path: str, model, options: Options) -> NotebookRun:
     from nblint.harness.expectations import for_notebook
     from nblint.harness.parameters import inject
 
-    nb = nbformat.reads(model.text, as_version=4) if model.nbformat == 4 else nbformat.read(path, as_version=4)
+    try:
+        nb = nbformat.reads(model.text, as_version=4) if model.nbformat == 4 else nbformat.read(path, as_version=4)
+    except Exception as exc:  # shapes nblint's own loader tolerates but nbformat cannot read
+        raise NotebookError(f"{path}: not a runnable notebook ({type(exc).__name__}: {exc})"[:500]) from None
+    for cell in nb.cells:  # wrong-typed cell metadata (`[]`) is read as none at all
+        if not isinstance(cell.get("metadata"), dict):
+            cell["metadata"] = nbformat.NotebookNode()
     numbers = inject(nb, options.parameters)
     return NotebookRun(path, options, model, nb, numbers, for_notebook(model, options.expectations))
 
@@ -83,7 +123,9 @@ def _execute(run: NotebookRun) -> None:
     from nblint.harness.runner import run_notebook
 
     options, nb = run.options, run.executed
-    kernel = options.kernel or (nb.metadata.get("kernelspec") or {}).get("name") or "python3"
+    spec = nb.metadata.get("kernelspec")
+    named = spec.get("name") if isinstance(spec, dict) else None
+    kernel = options.kernel or (named if isinstance(named, str) and named else "python3")
     if options.python:
         from nblint.harness.envbuild import kernel_for
 
@@ -101,7 +143,8 @@ def _execute(run: NotebookRun) -> None:
 
 def _metadata_timeout(nb) -> float | None:
     """The nbmake convention: notebook metadata `execution.timeout` in seconds."""
-    value = (nb.metadata.get("execution") or {}).get("timeout")
+    execution = nb.metadata.get("execution")
+    value = execution.get("timeout") if isinstance(execution, dict) else None
     return float(value) if isinstance(value, int | float) and value > 0 else None
 
 

@@ -20,13 +20,17 @@ _CATALOGUE = (
     RuntimeCheck(
         "exception",
         "A cell raised an exception",
-        "A cell raised, so every result after it is missing; the traceback line shows where it failed.",
+        "A cell raised, so every result after it is missing; the traceback line shows where it failed. A cell "
+        "tagged `raises-exception` is expected to raise: there an exception passes and none is the finding.",
     ),
     RuntimeCheck(
         "exit-code",
         "The notebook exits with a failure status that a kernel swallows",
         "sys.exit(1) or raise SystemExit('...') means the notebook decided it failed, but a Jupyter kernel "
-        "swallows the exit and plain runners report success. exit() and quit() do nothing at all in a kernel.",
+        "swallows the exit and plain runners report success. exit() and quit() do nothing at all in a kernel. "
+        "A `!cmd` line that exits non-zero (IPython keeps going and sets `_exit_code`), a failing `%%bash` / "
+        "`%%sh` cell, and a `subprocess.run` that failed while the cell never looked at its returncode are "
+        "the same silent failure.",
     ),
     RuntimeCheck(
         "stderr",
@@ -48,19 +52,29 @@ _CATALOGUE = (
     ),
     RuntimeCheck(
         "nan-value",
-        "A value or result holds NaN",
-        "NaN spreads silently through sums, means and models; a metric that is NaN passes every `>` test.",
+        "A result holds NaN: a metric, an aggregate, a model output, or a column that is or became NaN",
+        "NaN spreads silently through sums, means and models; a metric that is NaN passes every `>` test. "
+        "Missing values in raw data are normal and pass (a load or a literal with gaps, then `dropna()`); the "
+        "check fires on NaN *results*: a scalar or metric (also in a dict or list of numbers), an aggregate "
+        "(`mean`, `sum`, `std`, `describe`, ...), a model output (`predict`, `model(x)`), a column or array "
+        "that is entirely NaN, and a column or array that gained NaN through a computation in the cell (more "
+        "NaN than the data it was computed from; rolling windows, shifts and joins excepted). The message "
+        "holds the count and names the columns or keys. pandas, numpy, polars, pyarrow, xarray and torch "
+        "values are read with the library's own reductions, without copies, only if the notebook imported it.",
     ),
     RuntimeCheck(
         "inf-value",
-        "A value or result holds an infinite number",
-        "An infinite value usually means a division by zero or an overflow upstream.",
+        "A result holds an infinite number",
+        "An infinite value usually means a division by zero or an overflow upstream. Judged like `nan-value`: "
+        "results, entirely infinite columns and values a computation of the cell made infinite.",
     ),
     RuntimeCheck(
         "empty-data",
-        "A load, filter or query produced nothing",
+        "A load, filter, query or accumulating loop produced nothing",
         "A load, filter or query produced nothing: every aggregate after it is empty or zero, and the "
-        "notebook still 'works'.",
+        "notebook still 'works'. Also an accumulator the cell meant to fill and left empty (`alerts = []` "
+        "then a loop that appended nothing), a comprehension whose `if` filtered everything out, and an "
+        "empty fallback frame built in an `else:` / `except:` branch. An empty initialiser alone passes.",
     ),
     RuntimeCheck(
         "expected-output",
@@ -81,3 +95,16 @@ _CATALOGUE = (
 )
 
 CHECKS: dict[str, RuntimeCheck] = {check.name: check for check in _CATALOGUE}
+
+CONVENTIONS = """## Conventions of other runners
+
+- A cell tagged `raises-exception` (nbval, nbmake, nbclient's per-cell `allow_errors`) is expected to
+  raise: an exception there passes and the run goes on; a cell so tagged that raises nothing is an
+  `exception` finding.
+- Cells are skipped (status `skipped`) when tagged `skip-execution` (nbmake) or `nbval-skip`, when their
+  first line is `# NBVAL_SKIP`, or when their metadata holds `{"nblint": {"skip": true}}` (or the same
+  under `nbreg`, `papermill` or `nbmake`). The same metadata on the notebook skips the whole notebook,
+  with its `reason` as the message.
+- Notebook metadata `execution.timeout` (nbmake) sets the per-cell time limit when `--timeout-cell`
+  is not given.
+"""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from nblint.checks import CHECKS
+from nblint.checks import CHECKS, CONVENTIONS
 from nblint.levels import LEVELS, severity
 from nblint.rule import Example, Rule
 
@@ -73,7 +73,7 @@ def checks_page() -> str:
         "(SARIF: a `could-not-run` result and a tool notification, so the notebook's open alerts are not closed "
         "as fixed; JUnit: an `<error>` testcase; GitLab Code Quality: a `blocker` issue).\n"
     )
-    return intro + "\n" + "\n".join(rows) + "\n\n" + "\n".join([*sections, cannot_run])
+    return intro + "\n" + "\n".join(rows) + "\n\n" + "\n".join([*sections, cannot_run]) + "\n" + CONVENTIONS
 
 
 def write_pages(folder: Path) -> list[Path]:

@@ -32,24 +32,42 @@ def test_silent_failures_that_plain_runners_pass(write_nb):
         "silent.ipynb",
         "import numpy as np\nimport pandas as pd",
         "def load_data(path):\n    return None\ndata = load_data('sales.csv')",
-        "df = pd.DataFrame({'a': [1.0, np.nan], 'b': [np.inf, 2.0], 'name': ['x', None]})",
+        "df = pd.DataFrame({'a': [1.0, np.nan, 3.0], 'b': [np.inf, 2.0, 1.0], 'name': ['x', None, 'z']})\n"
+        "clean = df.dropna()",  # raw data with gaps: normal
         "big = df[df.a > 100]\nq = df.query('a > 100')",
         "metrics = {'auc': float('nan'), 'n': 3}\nscores = [0.5, float('inf')]\narr = np.array([1.0, np.nan])",
         "ordered = df.sort_values('a', inplace=True)",
+        "df['ratio'] = (df['a'] - 1.0) / (df['a'] - 1.0)\nspread = df['ratio'].std()",
+        "def load():\n    pass\nframe = load()",
         "print('done')",
     )
     proc, doc = _validate(path)
     assert proc.returncode == 1 and doc["status"] == "failed"
     found = _found(doc)
-    assert {("none-result", 2), ("nan-value", 3), ("inf-value", 3), ("empty-data", 4), ("nan-value", 5),
-            ("inf-value", 5), ("none-result", 6)} <= found  # fmt: skip
+    assert {("none-result", 2), ("empty-data", 4), ("nan-value", 5), ("inf-value", 5), ("none-result", 6),
+            ("nan-value", 7), ("none-result", 8)} <= found  # fmt: skip
+    assert not {t for t, cell in found if cell == 3}, doc["checks"]  # gaps in raw data pass
     messages = {c["message"] for c in doc["checks"]}
     assert "`data` is None after this cell (it was assigned from a call)" in messages
-    assert any("NaN in a (1)" in m and "inf in b (1)" in m for m in messages)  # columns named, counted
     assert any("`metrics` contains 1 NaN" in m and "'auc'" in m for m in messages)
+    assert any("column ratio became NaN/inf in 2 row(s)" in m for m in messages)  # the column named, counted
+    assert any(m.startswith("`spread` contains 1 NaN") for m in messages)  # an aggregate: std of one value
+    assert "`arr`" not in " ".join(messages)  # a literal array with a gap is data
     empties = [c for c in doc["checks"] if c["type"] == "empty-data"]
     assert {c["line"] for c in empties} == {1, 2}
     assert all(c["explanation"] for c in doc["checks"])
+
+
+def test_raw_data_with_gaps_passes_at_every_level(write_nb):
+    path = write_nb(
+        "gaps.ipynb",
+        "import numpy as np\nimport pandas as pd\ndf = pd.DataFrame({'t': [1.0, np.nan, 3.0], 'id': [1, 2, 3]})",
+        "df.dropna()",
+        "filled = df.fillna(0)\nmean_t = df['t'].mean()\ndf",
+    )
+    for level in ("learning", "development", "staging", "production"):
+        proc, doc = _validate(path, "--level", level)
+        assert doc["checks"] == [] and proc.returncode == 0, (level, doc["checks"])
 
 
 def test_results_that_are_not_failures(write_nb):

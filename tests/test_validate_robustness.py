@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_nblint
+from conftest import notebook_json, run_nblint
 
 pytest.importorskip("nbclient")
 
@@ -96,7 +96,7 @@ def test_fifty_megabytes_of_output(tmp_path, write_nb, no_leaked_kernels):
     assert proc.returncode == 0 and doc["status"] == "passed"
     saved = json.loads(out.read_text())
     assert out.stat().st_size < 5_000_000  # kept readable: the stream was cut, with a note
-    assert "more characters cut" in "".join(saved["cells"][0]["outputs"][0]["text"])
+    assert "more characters cut" in "".join("".join(o["text"]) for o in saved["cells"][0]["outputs"])
 
 
 def test_missing_data_file_is_an_exception(write_nb, no_leaked_kernels):
@@ -137,3 +137,117 @@ def test_broken_notebook_files_are_exit_2(tmp_path):
     proc, doc = _validate(path)
     assert proc.returncode == 2 and "invalid JSON" in doc["message"]
     assert run_nblint("validate", str(tmp_path / "none.ipynb")).returncode == 2
+
+
+# Issue 12, V01-V07: bad input gets its own clear verdict (exit 2 and one line, or an error report), never a
+# traceback, and nothing is lost or overwritten.
+
+
+def _notebook(tmp_path, name: str, mutate=None, *cells: str) -> Path:
+    data = json.loads(notebook_json(*(cells or ("x = 1",))))
+    if mutate:
+        mutate(data)
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data))
+    return path
+
+
+def _set(section: str, key: str, value):
+    def mutate(data):
+        target = data["metadata"] if section == "notebook" else data["cells"][0]
+        target[key] = value
+
+    return mutate
+
+
+BAD_SHAPES = {
+    "execution-string": _set("notebook", "execution", "fast"),
+    "execution-list": _set("notebook", "execution", [1]),
+    "kernelspec-string": _set("notebook", "kernelspec", "python3"),
+    "kernelspec-name-number": _set("notebook", "kernelspec", {"name": 3}),
+    "cell-metadata-list": _set("cell", "metadata", []),
+    "cell-tags-string": _set("cell", "metadata", {"tags": "raises-exception"}),
+    "source-list-number": _set("cell", "source", ["x = ", 5]),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(BAD_SHAPES))
+def test_wrong_typed_metadata_and_sources_never_crash(tmp_path, shape):
+    proc, doc = _validate(_notebook(tmp_path, "nb.ipynb", BAD_SHAPES[shape]))
+    assert proc.returncode in (0, 2), (proc.returncode, proc.stdout, proc.stderr)
+    assert doc is not None and doc["status"] in ("passed", "error")
+    if proc.returncode == 2:
+        assert doc["message"] and "\n" not in doc["message"]
+
+
+def test_missing_cwd_is_one_line_exit_2(tmp_path):
+    proc = run_nblint("validate", str(_notebook(tmp_path, "nb.ipynb")), "--cwd", str(tmp_path / "nope"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "nope" in proc.stderr
+
+
+@pytest.mark.parametrize("option", ["--output", "-o", "--summary-file"])
+def test_unwritable_targets_fail_before_the_run(tmp_path, option):
+    import os
+
+    nb = _notebook(tmp_path, "nb.ipynb", None, "import pathlib\npathlib.Path('ran').write_text('yes')")
+    (tmp_path / "a-file").write_text("")
+    targets = {tmp_path / "a-file" / "out.json": "not a folder"}
+    if option != "--output":  # --output creates its folders; a report goes into an existing one
+        targets[tmp_path / "missing" / "out.json"] = "does not exist"
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    if os.geteuid() != 0:  # root writes anywhere
+        targets[locked / "out.json"] = "not writable"
+    try:
+        for target, why in targets.items():
+            proc = run_nblint("validate", str(nb), option, str(target))
+            assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+            assert why in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+            assert not (tmp_path / "ran").exists()  # failed up front: the notebook never ran
+    finally:
+        locked.chmod(0o700)
+    if option == "--output":
+        target = tmp_path / "new" / "folder" / "out.ipynb"
+        assert run_nblint("validate", str(nb), option, str(target)).returncode == 0 and target.is_file()
+
+
+def test_one_bad_notebook_in_a_parallel_batch_keeps_every_other_verdict(tmp_path):
+    good = [str(_notebook(tmp_path, f"n{i}.ipynb", None, f"x = {i}")) for i in range(5)]
+    bad = str(_notebook(tmp_path, "bad.ipynb", _set("notebook", "kernelspec", ["python3"])))
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text('{"cells": [{"cell_type": "code", "source": ["x", 5], "metadata": {}, "outputs": []}], '
+                      '"metadata": {}, "nbformat": 4, "nbformat_minor": 5}')  # fmt: skip
+    order = [*good[:2], bad, str(broken), *good[2:]]
+    proc = run_nblint("validate", *order, "--jobs", "4", "--format", "json")
+    assert "Traceback" not in proc.stderr, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert [n["notebook"] for n in doc["notebooks"]] == order
+    statuses = {n["notebook"]: n["status"] for n in doc["notebooks"]}
+    assert [statuses[g] for g in good] == ["passed"] * 5
+    assert statuses[str(broken)] == "error"
+
+
+def test_same_names_in_different_folders_keep_their_own_output(tmp_path):
+    paths = [str(_notebook(tmp_path, f"{folder}/analysis.ipynb", None, f"print('{folder}')")) for folder in "abc"]
+    out = tmp_path / "out"
+    proc = run_nblint("validate", *paths, "--output", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*.ipynb"))
+    assert written == ["a/analysis.ipynb", "b/analysis.ipynb", "c/analysis.ipynb"]
+    for folder in "abc":
+        assert f"{folder}\\n" in (out / folder / "analysis.ipynb").read_text()
+
+
+def test_output_cap_applies_to_a_cell_not_to_each_write(tmp_path):
+    nb = _notebook(tmp_path, "flood.ipynb", None,
+                   "import sys\nfor _ in range(30):\n    sys.stdout.write('x' * 1_000_000); sys.stdout.flush()",
+                   "print('y' * 10)")  # fmt: skip
+    out = tmp_path / "executed.ipynb"
+    proc, doc = _validate(nb, "--output", str(out))
+    assert proc.returncode == 0, doc
+    assert out.stat().st_size < 3_000_000
+    saved = json.loads(out.read_text())
+    text = "".join("".join(o.get("text", "")) for o in saved["cells"][0]["outputs"])
+    assert "more characters cut" in text and "y" * 10 in "".join(saved["cells"][1]["outputs"][0]["text"])

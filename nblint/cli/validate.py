@@ -18,7 +18,9 @@ from nblint.reporters import formats
 @click.option("--level", type=click.Choice(LEVELS), help="Strictness (default: from config, else development).")
 @click.option("--kernel", metavar="NAME", help="Kernel to run (default: the notebook's kernelspec).")
 @click.option(
-    "--cwd", type=click.Path(file_okay=False, path_type=Path), help="Run in this folder (default: the notebook's)."
+    "--cwd",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Run in this folder (default: the notebook's).",
 )
 @click.option("--timeout-cell", type=click.FloatRange(min=0.1), help="Seconds one cell may run (default 600, or the "
               "notebook's metadata.execution.timeout).")  # fmt: skip
@@ -77,7 +79,7 @@ def validate(
 
     try:
         from nblint.harness.parameters import parse_parameter
-        from nblint.harness.validate import Options
+        from nblint.harness.validate import Options, output_paths, unwritable
         from nblint.harness.validate import validate as run_validation
     except ImportError as exc:
         fail(f"the runtime harness needs its extra: pip install 'nblint[harness]' ({exc})")
@@ -111,10 +113,15 @@ def validate(
     except ConfigError as exc:
         fail(str(exc))
 
+    batch = output_paths(list(notebooks), output) if output is not None and len(notebooks) > 1 else {}
+    targets = [(t, True) for t in batch.values() or ([output] if output else [])]
+    for target, create in (*targets, *((t, False) for t in (report_file, summary_file) if t is not None)):
+        problem = unwritable(target, create)
+        if problem:
+            fail(f"cannot write {target}: {problem}")
+
     def options_for(path: str) -> Options:
-        out = output
-        if output is not None and len(notebooks) > 1:
-            out = output / Path(path).name
+        out = batch.get(path, output)
         return Options(
             level=level or settings.level, kernel=kernel, cwd=cwd, cell_timeout=timeout_cell,
             total_timeout=total_timeout, startup_timeout=startup_timeout, parameters=values, output=out,
@@ -146,8 +153,6 @@ def validate(
             log.finished(path, Run("validate", (lint,) if lint else (), (report,)).verdict(report), report.duration_s)
         return report, lint
 
-    if output is not None and len(notebooks) > 1:
-        output.mkdir(parents=True, exist_ok=True)
     with log or nullcontext():
         if jobs > 1 and len(notebooks) > 1:
             from concurrent.futures import ThreadPoolExecutor
