@@ -52,7 +52,12 @@ def _execution(run: NotebookRun, record: CellRun) -> Iterator[CheckResult]:
             message = f"the notebook exits with status {error['evalue']!r}; plain runners report success"
             yield CheckResult("exit-code", message, line=error["line"])
     elif error:
-        yield CheckResult("exception", f"{error['ename']}: {error['evalue']}"[:300], line=error["line"])
+        yield CheckResult(
+            "exception",
+            f"{error['ename']}: {error['evalue']}"[:300],
+            line=error["line"],
+            traceback=error.get("traceback"),
+        )
 
 
 def _probe(record: CellRun) -> Iterator[CheckResult]:

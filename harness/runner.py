@@ -223,6 +223,8 @@ def _collect(cell, record: CellRun, reply: dict | None = None) -> None:
                 "ename": output.get("ename", "Error"),
                 "evalue": output.get("evalue", ""),
                 "line": _error_line(output.get("traceback", [])),
+                # kept whole (colours stripped): CI reports show it, e.g. the body of a JUnit <error>
+                "traceback": _ANSI.sub("", "\n".join(t for t in output.get("traceback", []) if isinstance(t, str))),
             }
         if output.get("output_type") == "stream":
             text = output.get("text", "")

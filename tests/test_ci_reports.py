@@ -299,3 +299,13 @@ def test_junit_error_body_holds_the_kernel_traceback(write_nb):
     error = ET.fromstring(xml).find("testsuite/testcase/error")
     assert traceback in error.text and "--> 2 json.loads('{')" in error.text
     assert error.get("type") == "JSONDecodeError"
+
+
+def test_junit_error_body_of_a_real_run_carries_the_frames(write_nb):
+    """The harness keeps the kernel's traceback (colours stripped) for the JUnit body, not just its last line."""
+    path = write_nb("t.ipynb", "def parse(text):\n    import json\n    return json.loads(text)", "parse('{')")
+    proc = run_nblint("validate", str(path), "--format", "junit")
+    assert proc.returncode == 1, proc.stderr
+    error = ET.fromstring(proc.stdout).find("testsuite/testcase/error")
+    assert "JSONDecodeError" in error.text and "parse(" in error.text and "\x1b[" not in error.text
+    assert "return json.loads(text)" in error.text  # a frame below the cell: the whole traceback is there

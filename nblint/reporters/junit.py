@@ -20,6 +20,8 @@ from nblint.results import FAILED, CheckResult, FileResult, Run, ValidationRepor
 
 RENDERS = frozenset({VALIDATE})
 _ERRORS = frozenset({"exception", "timeout", "kernel-died"})  # the cell broke, rather than a result being wrong
+# cell statuses that are JUnit skips, with why
+_SKIPPED = {"not-run": "not run: an earlier cell failed", "skipped": "skipped: the cell is marked to be skipped"}
 _EXCERPT = 2  # source lines shown either side of the failing line
 
 
@@ -89,7 +91,7 @@ class _Suite:
             message = report.message or "the notebook could not be run"
             cases.append(self._case("notebook", f"<error message={_quote(message)}>{_escape(message)}</error>"))
         self.tests = len(cases)
-        skipped = sum(c["status"] == "not-run" for c in report.cells)
+        skipped = sum(c["status"] in _SKIPPED for c in report.cells)
         timestamp = f" timestamp={_quote(report.started_at)}" if report.started_at else ""
         self.xml = (
             f"<testsuite name={_quote(relative_path(report.notebook, root) or report.notebook)} "
@@ -111,8 +113,8 @@ class _Suite:
         out = [f"cell {number} ({cell.get('status')})" if number else "the injected parameters cell"]
         out += [f"{c.severity} {c.type}: {c.message}" for c in checks if c.status != FAILED]
         body = ""
-        if cell["status"] == "not-run":
-            body = '<skipped message="not run: an earlier cell failed"/>'
+        if cell["status"] in _SKIPPED:
+            body = f'<skipped message="{_SKIPPED[cell["status"]]}"/>'
         else:
             errors = [c for c in failed if c.type in _ERRORS]
             failures = [c for c in failed if c.type not in _ERRORS]
