@@ -126,11 +126,18 @@ def parse(data: bytes, path: str) -> Notebook:
     if major > 4:
         raise NotebookError(f"{path}: nbformat {major} is newer than this nblint understands (4); upgrade nblint")
     if major < 4:
-        raw = _upgrade(text.removeprefix("\ufeff"), path, major)
+        raw = _upgrade(raw, text.removeprefix("\ufeff"), path, major)
     return _from_v4(raw, path, text, major)
 
 
-def _upgrade(text: str, path: str, major: int) -> dict[str, Any]:
+def _upgrade(raw: dict[str, Any], text: str, path: str, major: int) -> dict[str, Any]:
+    if major == 3:  # the common old format, read without nbformat (whose import is slow: nblint/notebook_v3.py)
+        from nblint.notebook_v3 import UpgradeError, upgrade
+
+        try:
+            return upgrade(raw)
+        except UpgradeError as exc:
+            raise NotebookError(f"{path}: nbformat 3 notebook could not be upgraded to v4: {exc}") from None
     import nbformat
 
     try:

@@ -145,3 +145,37 @@ def test_lint_reports_a_schema_departure_as_a_finding_not_bad_input(tmp_path):
     found = {(d["name"], d["cell"]): d["message"] for d in json.loads(proc.stdout)["files"][0]["diagnostics"]}
     assert "cell 2: code cell has no 'outputs'" in found["invalid-notebook", 2]
     assert ("swallowed-exception", 2) in found
+
+
+def test_v3_is_read_as_nbformat_reads_it_without_importing_nbformat(tmp_path):
+    """The native v3 upgrade gives what nbformat's does, for everything nblint reads."""
+    import subprocess
+    import sys
+
+    import nbformat
+    from nbformat import v3
+
+    code = v3.new_code_cell(input="print(1)\n1/0", prompt_number=4, outputs=[
+        v3.new_output("stream", output_text="1\n", stream="stdout"),
+        v3.new_output("pyout", output_text="2", output_html="<b>2</b>", prompt_number=4),
+        v3.new_output("display_data", output_png="iVBOR"),
+        v3.new_output("pyerr", ename="ZeroDivisionError", evalue="division by zero", traceback=["tb"]),
+    ])  # fmt: skip
+    cells = [v3.new_heading_cell("Title", level=2), v3.new_text_cell("markdown", source="text"), code,
+             v3.new_text_cell("raw", source="raw")]  # fmt: skip
+    path = tmp_path / "old.ipynb"
+    path.write_text(nbformat.v3.writes_json(v3.new_notebook(worksheets=[v3.new_worksheet(cells=cells)])))
+    ours = load(path)
+    theirs = nbformat.read(path, as_version=4)
+    assert [c.cell_type for c in ours.cells] == [c.cell_type for c in theirs.cells]
+    assert [c.source for c in ours.cells] == [c.source for c in theirs.cells]
+    assert ours.cells[2].execution_count == theirs.cells[2].execution_count == 4
+
+    def plain(value):  # on disk a text may be a list of lines; nbformat joins them when it reads
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items() if k != "transient"}
+        return "".join(value) if isinstance(value, list) and all(isinstance(v, str) for v in value) else value
+
+    assert [plain(o) for o in ours.cells[2].outputs] == [plain(dict(o)) for o in theirs.cells[2].outputs]
+    probe = f"import sys; from nblint.notebook import load; load({str(path)!r}); assert 'nbformat' not in sys.modules"
+    subprocess.run([sys.executable, "-c", probe], check=True)
