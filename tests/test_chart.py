@@ -386,15 +386,14 @@ def operator_run(request):
     return needed, _grants(_objects(values))
 
 
-def test_rbac_allows_every_request_the_operator_makes(operator_run):
-    needed, grants = operator_run
-    missing = sorted({(g, r, v, ns) for g, r, v, ns, name in needed
-                      if not any(_allows(where, rule, (g, r, v, ns, name)) for where, rule in grants)})  # fmt: skip
-    assert not missing, "used but not granted:\n" + "\n".join(map(str, missing))
+def _missing(needed, grants) -> list[tuple]:
+    """The (group, resource, verb, namespace) of requests no grant allows."""
+    return sorted({(g, r, v, ns) for g, r, v, ns, name in needed
+                   if not any(_allows(where, rule, (g, r, v, ns, name)) for where, rule in grants)})  # fmt: skip
 
 
-def test_rbac_grants_nothing_the_operator_does_not_use(operator_run):
-    needed, grants = operator_run
+def _unused(needed, grants) -> list[tuple]:
+    """The (where, group, resource, verb) of grants that no request used."""
     unused = []
     for where, rule in grants:
         for group in rule["apiGroups"]:
@@ -403,6 +402,18 @@ def test_rbac_grants_nothing_the_operator_does_not_use(operator_run):
                     one = {**rule, "apiGroups": [group], "resources": [resource], "verbs": [verb]}
                     if not any(_allows(where, one, request) for request in needed):
                         unused.append((where, group, resource, verb))
+    return unused
+
+
+def test_rbac_allows_every_request_the_operator_makes(operator_run):
+    needed, grants = operator_run
+    missing = _missing(needed, grants)
+    assert not missing, "used but not granted:\n" + "\n".join(map(str, missing))
+
+
+def test_rbac_grants_nothing_the_operator_does_not_use(operator_run):
+    needed, grants = operator_run
+    unused = _unused(needed, grants)
     assert not unused, "granted but never used:\n" + "\n".join(map(str, unused))
 
 
@@ -469,21 +480,13 @@ def user_run(tmp_path_factory):
 
 def test_user_role_allows_every_request_of_the_cli(user_run):
     needed, grants, _ = user_run
-    missing = sorted({(g, r, v, ns) for g, r, v, ns, name in needed
-                      if not any(_allows(where, rule, (g, r, v, ns, name)) for where, rule in grants)})  # fmt: skip
+    missing = _missing(needed, grants)
     assert not missing, "used but not granted:\n" + "\n".join(map(str, missing))
 
 
 def test_user_role_grants_nothing_the_cli_does_not_use(user_run):
     needed, grants, role = user_run
-    unused = []
-    for where, rule in grants:
-        for group in rule["apiGroups"]:
-            for resource in rule["resources"]:
-                for verb in rule["verbs"]:
-                    one = {**rule, "apiGroups": [group], "resources": [resource], "verbs": [verb]}
-                    if not any(_allows(where, one, request) for request in needed):
-                        unused.append((group, resource, verb))
+    unused = [grant[1:] for grant in _unused(needed, grants)]
     assert not unused, "granted but never used:\n" + "\n".join(map(str, unused))
     labels = role["metadata"]["labels"]
     assert (
