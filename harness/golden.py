@@ -13,11 +13,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+from nblint.harness.runner import strip_ansi
+
 _NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|nan|inf", re.I)
 _TIMESTAMP = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?|\b\d{2}:\d{2}:\d{2}(?:\.\d+)?\b"
 )
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")  # colour and cursor codes are not text
 _TEXT_MIMES = ("text/plain", "text/html", "text/markdown", "text/latex", "application/json")
 _IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml")
 
@@ -60,7 +61,7 @@ def _render(cell, images: bool) -> list[tuple[str, str]]:
 
 def _text(value: Any) -> str:
     text = "".join(value) if isinstance(value, list) else str(value)
-    return _TIMESTAMP.sub("<time>", _ANSI.sub("", text))
+    return _TIMESTAMP.sub("<time>", strip_ansi(text))
 
 
 def _first_difference(ours, theirs, rtol: float, atol: float) -> str | None:

@@ -22,7 +22,14 @@ MAX_STREAM_CHARS = 1_000_000  # keep at most this much of one cell's stream outp
 SKIP_TAGS = frozenset(("skip-execution", "nbval-skip", "nblint-skip"))  # nbmake, nbval, ours
 SKIP_TOOLS = ("nblint", "nbreg", "papermill", "nbmake")  # cell metadata {tool: {"skip": true}}
 RAISES_TAG = "raises-exception"  # nbval / nbmake / nbclient: the cell is expected to raise
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# colour and cursor codes, as kernels print them into tracebacks: not text
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+
+
+def strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
 _CELL_LINE = re.compile(r"Cell In\[\d*\], line (\d+)")
 _EXIT_HINT = re.compile(r"^.*UserWarning: To exit: use 'exit', 'quit', or Ctrl-D\.\n(?:.*warn\(\"To exit.*\n)?", re.M)
 
@@ -224,7 +231,7 @@ def _collect(cell, record: CellRun, reply: dict | None = None) -> None:
                 "evalue": output.get("evalue", ""),
                 "line": _error_line(output.get("traceback", [])),
                 # kept whole (colours stripped): CI reports show it, e.g. the body of a JUnit <error>
-                "traceback": _ANSI.sub("", "\n".join(t for t in output.get("traceback", []) if isinstance(t, str))),
+                "traceback": strip_ansi("\n".join(t for t in output.get("traceback", []) if isinstance(t, str))),
             }
         if output.get("output_type") == "stream":
             text = output.get("text", "")
@@ -251,7 +258,7 @@ def _collect(cell, record: CellRun, reply: dict | None = None) -> None:
 
 
 def _error_line(traceback: list[str]) -> int | None:
-    match = _CELL_LINE.search(_ANSI.sub("", "\n".join(traceback)))
+    match = _CELL_LINE.search(strip_ansi("\n".join(traceback)))
     return int(match.group(1)) if match else None
 
 

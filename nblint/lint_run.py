@@ -13,6 +13,7 @@ from pathlib import Path
 from nblint.config import Settings, SettingsFinder
 from nblint.diagnostics import Diagnostic
 from nblint.engine import lint_path
+from nblint.environment.sources import is_requirement_file
 from nblint.results import FileResult, Run
 
 PARALLEL_FROM = 8  # below this many files a process pool costs more than it saves
@@ -159,14 +160,6 @@ def _notebooks_below(folder: Path, settings_for: Callable[[str], Settings]) -> I
         yield from (
             str(Path(parent, n)) for n in sorted(names) if n.endswith(".ipynb") and not excluded(Path(parent, n))
         )
-
-
-def is_requirement_file(path: Path) -> bool:
-    """requirements*.txt / constraints*.txt / *.in, pylock.toml and pyproject.toml."""
-    name = path.name
-    if name in ("pylock.toml", "pyproject.toml"):
-        return True
-    return name.startswith(("requirements", "constraints")) and path.suffix in (".txt", ".in")
 
 
 def _notebooks_reading(path: Path, settings_for: Callable[[str], Settings]) -> list[str]:

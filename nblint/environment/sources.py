@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from nblint.environment.lockfiles import has_dependencies, optional_names, read_pylock, read_pyproject
 from nblint.environment.pip_file import parse_file
@@ -139,3 +139,12 @@ def _read_cached(path: str, kind: str, _mtime: int) -> RequirementSet:
     if kind == "pylock":
         return read_pylock(path)
     return read_pyproject(path)
+
+
+def is_requirement_file(path: PurePath) -> bool:
+    """A file that can declare a notebook's requirements, by its name: requirements*.txt / constraints*.txt
+    (or .in), pylock.toml and pyproject.toml. The CLI, `--watch` and the language server all ask this."""
+    name = path.name
+    if name in ("pylock.toml", "pyproject.toml"):
+        return True
+    return name.startswith(("requirements", "constraints")) and path.suffix in (".txt", ".in")

@@ -17,7 +17,6 @@ from nblint.server import engine_api as core
 VIRTUAL_FOLDER = ".virtual_documents"
 # JupyterLab-LSP leaves two blank lines between the cells of its virtual document.
 VIRTUAL_SEPARATOR = "\n\n\n"
-_REQUIREMENT_NAME = re.compile(r"^(requirements|constraints)[\w.\-]*\.(txt|in)$|^pyproject\.toml$")
 _PERCENT_CELL = re.compile(r"^# ?%%(?!%)")
 # JupyterLab-LSP rewrites IPython syntax into calls so Python servers can parse it; undo that so the
 # magic-aware rules (inline-install, ...) see what the user wrote.
@@ -58,7 +57,7 @@ def kind_of(uri: str) -> str:
     path = PurePosixPath(uri_path(uri) or urlparse(uri).path)
     if VIRTUAL_FOLDER in path.parts or path.name.endswith(".ipynb") or path.name.endswith(".ipynb.py"):
         return "virtual"
-    if _REQUIREMENT_NAME.match(path.name):
+    if core.is_requirement_file(path):
         return "requirements"
     if path.suffix == ".py":
         return "script"

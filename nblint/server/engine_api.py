@@ -10,6 +10,7 @@ from typing import Any
 from nblint.config import ConfigError, Settings, load_settings
 from nblint.diagnostics import Diagnostic, Fix, Related, Severity, Span
 from nblint.engine import RuleCrash, active_rules, check_notebook
+from nblint.environment.sources import is_requirement_file
 from nblint.levels import LEVELS
 from nblint.notebook import Cell, Notebook, NotebookError, parse
 from nblint.registry import find
@@ -28,6 +29,7 @@ __all__ = [
     "Severity",
     "Span",
     "find",
+    "is_requirement_file",
 ]
 
 
