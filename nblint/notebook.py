@@ -131,13 +131,13 @@ def parse(data: bytes, path: str) -> Notebook:
 
 
 def _upgrade(raw: dict[str, Any], text: str, path: str, major: int) -> dict[str, Any]:
-    if major == 3:  # the common old format, read without nbformat (whose import is slow: nblint/notebook_v3.py)
+    if major in (2, 3):  # read without nbformat, whose import is slow (nblint/notebook_v3.py)
         from nblint.notebook_v3 import UpgradeError, upgrade
 
         try:
-            return upgrade(raw)
+            return upgrade(raw, major)
         except UpgradeError as exc:
-            raise NotebookError(f"{path}: nbformat 3 notebook could not be upgraded to v4: {exc}") from None
+            raise NotebookError(f"{path}: nbformat {major} notebook could not be upgraded to v4: {exc}") from None
     import nbformat
 
     try:

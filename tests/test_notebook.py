@@ -179,3 +179,34 @@ def test_v3_is_read_as_nbformat_reads_it_without_importing_nbformat(tmp_path):
     assert [plain(o) for o in ours.cells[2].outputs] == [plain(dict(o)) for o in theirs.cells[2].outputs]
     probe = f"import sys; from nblint.notebook import load; load({str(path)!r}); assert 'nbformat' not in sys.modules"
     subprocess.run([sys.executable, "-c", probe], check=True)
+
+
+def test_v2_is_read_as_nbformat_reads_it_without_importing_nbformat(tmp_path):
+    """Version 2 stores texts as lines without their ends; nbformat joins them with newlines, and so do we."""
+    import subprocess
+    import sys
+
+    import nbformat
+
+    code = {
+        "cell_type": "code",
+        "input": ["x = 1", "print(x)"],
+        "prompt_number": 2,
+        "language": "python",
+        "collapsed": False,
+        "outputs": [
+            {"output_type": "stream", "stream": "stdout", "text": ["1", "2"]},
+            {"output_type": "pyout", "text": ["a", "b"], "prompt_number": 2},
+        ],
+    }
+    doc = {"metadata": {"name": "old"}, "nbformat": 2, "worksheets": [{"cells": [
+        {"cell_type": "markdown", "source": ["# Title", "", "text"]}, code]}]}  # fmt: skip
+    path = tmp_path / "v2.ipynb"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    ours, theirs = load(path), nbformat.read(path, as_version=4)
+    assert [(c.cell_type, c.source) for c in ours.cells] == [(c.cell_type, c.source) for c in theirs.cells]
+    assert ours.cells[1].source == "x = 1\nprint(x)" and ours.cells[1].execution_count == 2
+    texts = [o.get("text", o.get("data", {}).get("text/plain")) for o in ours.cells[1].outputs]
+    assert texts == [o.get("text", o.get("data", {}).get("text/plain")) for o in theirs.cells[1].outputs]
+    probe = f"import sys; from nblint.notebook import load; load({str(path)!r}); assert 'nbformat' not in sys.modules"
+    subprocess.run([sys.executable, "-c", probe], check=True)
