@@ -1,17 +1,43 @@
 """The `nblint` command line, one module per command group.
 
-Commands import what they need when they run, to keep start-up fast.
+Start-up stays fast: only the invoked command's module is imported (all of them for `nblint --help`),
+and commands import what they need when they run.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import click
 
 from nblint import __version__
-from nblint.cli import catalogue, cluster, env, lint, operator, server, validate
+
+# command name -> (module in nblint.cli, the click command in it)
+_COMMANDS = {
+    "cluster": ("cluster", "cluster"),
+    "env": ("env", "env"),
+    "explain": ("catalogue", "explain"),
+    "lint": ("lint", "lint"),
+    "new": ("catalogue", "new"),
+    "operator": ("operator", "operator"),
+    "rules": ("catalogue", "rules_command"),
+    "server": ("server", "server"),
+    "validate": ("validate", "validate"),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in _COMMANDS:
+            return None
+        module, name = _COMMANDS[cmd_name]
+        return getattr(import_module(f"nblint.cli.{module}"), name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="nblint")
 def main() -> None:
     """nblint checks Jupyter notebooks before they ship.
@@ -26,14 +52,3 @@ def main() -> None:
     Rule list:      nblint rules          (one rule: nblint explain swallowed-exception)
     Exit codes:     0 passed, 1 findings that fail the level, 2 bad input or usage.
     """
-
-
-main.add_command(lint.lint)
-main.add_command(validate.validate)
-main.add_command(env.env)
-main.add_command(cluster.cluster)
-main.add_command(catalogue.rules_command)
-main.add_command(catalogue.explain)
-main.add_command(catalogue.new)
-main.add_command(server.server)
-main.add_command(operator.operator)

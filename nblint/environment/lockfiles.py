@@ -71,8 +71,7 @@ def has_dependencies(path: Path) -> bool:
 
 def optional_names(path: str) -> frozenset[str]:
     """Normalised names of `[project.optional-dependencies]` and `[dependency-groups]` entries."""
-    from packaging.requirements import InvalidRequirement
-    from packaging.requirements import Requirement as Pep508
+    from nblint.environment import pep508
 
     data, _, _ = _toml(path)
     project = data.get("project") if isinstance(data.get("project"), dict) else {}
@@ -90,8 +89,8 @@ def optional_names(path: str) -> frozenset[str]:
     names = set()
     for spec in specs:
         try:
-            names.add(normalize(Pep508(spec).name))
-        except InvalidRequirement:
+            names.add(normalize(pep508.parse(spec).name))
+        except pep508.InvalidRequirement:
             continue
     return frozenset(names)
 

@@ -4,7 +4,7 @@ The steps follow pip's own `req_file.py`: join backslash continuations first
 (a comment line ends a continuation), then strip comments, expand `${VAR}`
 from the environment, split a line into the requirement and its options, and
 follow `-r` / `-c` relative to the including file. Names, specifiers, extras
-and markers come from `packaging` (PEP 503/508). Nothing here raises on bad
+and markers are PEP 503/508's (nblint/environment/pep508.py). Nothing here raises on bad
 input: every problem is a `Problem` with a file and line.
 """
 
@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from nblint.diagnostics import Location
+from nblint.environment import pep508
 from nblint.environment.requirement import URL_SCHEME, GlobalOption, Problem, Requirement, RequirementSet, normalize
 
 _COMMENT = re.compile(r"(^|\s+)#.*$")
@@ -286,9 +287,6 @@ def _add_requirement(
 
 
 def _requirement(text: str, where: Location, constraint: bool, editable: bool, hashes: tuple[str, ...]):
-    from packaging.requirements import InvalidRequirement
-    from packaging.requirements import Requirement as Pep508
-
     spec_text, marker = text, None
     bare = " @ " not in text and (
         URL_SCHEME.match(text) or text.startswith((".", "/", "~")) or _ARCHIVE.search(text.split(";")[0].strip())
@@ -304,17 +302,17 @@ def _requirement(text: str, where: Location, constraint: bool, editable: bool, h
             editable=editable, hashes=hashes, constraint=constraint,
         )  # fmt: skip
     try:
-        parsed = Pep508(text)
-    except InvalidRequirement as exc:
+        parsed = pep508.parse(text)
+    except pep508.InvalidRequirement as exc:
         return Problem(f"not a valid requirement: {exc}", where)
     return Requirement(
         text,
         where,
         normalize(parsed.name),
         parsed.name,
-        specifier=str(parsed.specifier),
-        extras=tuple(sorted(parsed.extras)),
-        marker=str(parsed.marker) if parsed.marker else None,
+        specifier=parsed.specifier,
+        extras=parsed.extras,
+        marker=parsed.marker,
         url=parsed.url,
         editable=editable,
         hashes=hashes,

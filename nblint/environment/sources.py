@@ -48,15 +48,14 @@ class Environment:
 
     def declared_among(self, specs: Iterable[str]) -> list[str]:
         """The project names, as written, of those PEP 508 specs that the requirements already declare."""
-        from packaging.requirements import InvalidRequirement
-        from packaging.requirements import Requirement as Pep508
+        from nblint.environment import pep508
 
         declared = self.declared_names()
         found = []
         for spec in specs:
             try:
-                name = Pep508(spec).name
-            except InvalidRequirement:
+                name = pep508.parse(spec).name
+            except pep508.InvalidRequirement:
                 continue
             if normalize(name) in declared:
                 found.append(name)

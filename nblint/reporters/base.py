@@ -1,11 +1,12 @@
-"""The reporter interface: a format renders a `Run` of the commands it declares in `RENDERS`."""
+"""The reporter interface: a format's module renders a `Run` (of the commands `REPORTERS` lists for it)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from nblint.results import Run
+if TYPE_CHECKING:
+    from nblint.results import Run
 
 LINT, VALIDATE = "lint", "validate"  # the commands whose runs a reporter can render
 
@@ -21,8 +22,6 @@ class ReportOptions:
 
 
 class Reporter(Protocol):
-    """A reporter module: `RENDERS` names the commands it supports, `render` turns their run into text."""
-
-    RENDERS: frozenset[str]
+    """A reporter module: `render` turns a run into the format's text."""
 
     def render(self, run: Run, options: ReportOptions) -> str: ...

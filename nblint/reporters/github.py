@@ -8,11 +8,10 @@ with what the annotations could not show.
 from __future__ import annotations
 
 from nblint.diagnostics import Severity
-from nblint.reporters.base import LINT, VALIDATE, ReportOptions
+from nblint.reporters.base import LINT, ReportOptions
 from nblint.reporters.common import file_line
 from nblint.results import FileResult, Run, ValidationReport
 
-RENDERS = frozenset({LINT, VALIDATE})
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 SHOWN_PER_TYPE = 10  # what GitHub displays of each annotation type in one step
 

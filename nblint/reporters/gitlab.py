@@ -11,11 +11,10 @@ import json
 from pathlib import Path
 
 from nblint.diagnostics import Severity
-from nblint.reporters.base import LINT, VALIDATE, ReportOptions
+from nblint.reporters.base import ReportOptions
 from nblint.reporters.common import Fingerprints, file_line, line_text, relative_path, repository_root
 from nblint.results import FileResult, Run, ValidationReport
 
-RENDERS = frozenset({LINT, VALIDATE})
 _SEVERITY = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info", Severity.OFF: "info"}
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from nblint.reporters.base import LINT, VALIDATE, ReportOptions
+from nblint.reporters.base import LINT, ReportOptions
 from nblint.reporters.common import summary
 from nblint.results import FileResult, Run, ValidationReport
 
 VERSION = 1
-RENDERS = frozenset({LINT, VALIDATE})
 
 
 def span_dict(span) -> dict:

@@ -14,11 +14,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from nblint import levels
-from nblint.reporters.base import VALIDATE, ReportOptions
+from nblint.reporters.base import ReportOptions
 from nblint.reporters.common import relative_path, repository_root
 from nblint.results import FAILED, CheckResult, FileResult, Run, ValidationReport
 
-RENDERS = frozenset({VALIDATE})
 _ERRORS = frozenset({"exception", "timeout", "kernel-died"})  # the cell broke, rather than a result being wrong
 # cell statuses that are JUnit skips, with why
 _SKIPPED = {"not-run": "not run: an earlier cell failed", "skipped": "skipped: the cell is marked to be skipped"}

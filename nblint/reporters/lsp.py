@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 
 from nblint.diagnostics import Severity
-from nblint.reporters.base import LINT, ReportOptions
+from nblint.reporters.base import ReportOptions
 from nblint.results import Run
 
-RENDERS = frozenset({LINT})
 _SEVERITY = {Severity.ERROR: 1, Severity.WARNING: 2, Severity.INFO: 3}
 
 

@@ -14,11 +14,10 @@ from pathlib import Path
 from nblint import __version__
 from nblint.checks import CHECKS, RuntimeCheck
 from nblint.diagnostics import Severity
-from nblint.reporters.base import LINT, VALIDATE, ReportOptions
+from nblint.reporters.base import LINT, ReportOptions
 from nblint.reporters.common import Fingerprints, file_line, line_text, relative_path, repository_root
 from nblint.results import FileResult, Run, ValidationReport
 
-RENDERS = frozenset({LINT, VALIDATE})
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note", Severity.OFF: "none"}
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"

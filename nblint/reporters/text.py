@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections import Counter
 
 from nblint.diagnostics import Severity, Span
-from nblint.reporters.base import LINT, VALIDATE, ReportOptions
+from nblint.reporters.base import LINT, ReportOptions
 from nblint.reporters.common import summary
 from nblint.results import FileResult, Run, ValidationReport
 
-RENDERS = frozenset({LINT, VALIDATE})
 _COLORS = {"error": "31", "warning": "33", "info": "36", "bold": "1", "dim": "2", "blue": "34", "green": "32"}
 
 
