@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from nblint.analysis.cells import CodeCell
 from nblint.analysis.notebook import Analysis
 from nblint.analysis.patterns import call_name, exit_status, handler_swallows, is_error_test, is_logging_call
+from nblint.analysis.tree import walk
 from nblint.diagnostics import Finding
 from nblint.rule import CellRule, example
 
@@ -107,7 +108,7 @@ def _reports_failure_before(nb: Analysis, body: list[ast.stmt], stop: ast.AST) -
             continue
         level = call.func.attr if isinstance(call.func, ast.Attribute) else ""
         to_stderr = any(k.arg == "file" and "stderr" in ast.unparse(k.value) for k in call.keywords)
-        strings = [n for arg in call.args for n in ast.walk(arg) if isinstance(n, ast.Constant)]
+        strings = [n for arg in call.args for n in walk(arg) if isinstance(n, ast.Constant)]
         text = " ".join(str(n.value) for n in strings)
         if level in {"error", "critical", "exception", "warning"} or to_stderr or _FAILURE_WORDS.search(text):
             return True

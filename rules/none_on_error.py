@@ -9,6 +9,7 @@ from nblint.analysis.cells import CodeCell
 from nblint.analysis.notebook import Analysis
 from nblint.analysis.patterns import is_error_test, is_logging_call, is_loud, is_none, terminates
 from nblint.analysis.symbols import walk_scope
+from nblint.analysis.tree import walk
 from nblint.diagnostics import Finding, Related, Span
 from nblint.rule import Rule, example
 
@@ -218,7 +219,7 @@ def _last_branch(stmt: ast.stmt) -> ast.If | None:
 
 def _is_type_check(test: ast.AST) -> bool:
     """`isinstance(a, T)`, `issubclass(...)`, `type(a) is T` (possibly inside `and`/`or`/`not`)."""
-    for node in ast.walk(test):
+    for node in walk(test):
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) in {"isinstance", "issubclass"}:
             return True
         if isinstance(node, ast.Compare) and any(
@@ -244,7 +245,7 @@ def _declares_none(fn) -> bool:
 def _mentions(annotation: ast.AST, words: tuple[str, ...]) -> bool:
     """Does an annotation name one of `words` (also inside a string annotation)? `ast.walk`, not
     `ast.unparse`: an annotation `A | B | ...` nests one level per term and must not recurse."""
-    for node in ast.walk(annotation):
+    for node in walk(annotation):
         text = getattr(node, "id", None) or getattr(node, "attr", None)
         if isinstance(node, ast.Constant):
             text = "None" if node.value is None else node.value if isinstance(node.value, str) else None
@@ -277,6 +278,6 @@ def _none_checked(cells: list[CodeCell], name: str) -> bool:
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "isinstance":
                 tests.extend(node.args[:1])
             for test in tests:
-                if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(test)):
+                if any(isinstance(n, ast.Name) and n.id == name for n in walk(test)):
                     return True
     return False

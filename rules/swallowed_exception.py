@@ -9,6 +9,7 @@ from nblint.analysis.cells import CodeCell
 from nblint.analysis.notebook import Analysis
 from nblint.analysis.patterns import call_name, first_line_span, is_loud, swallow_kind
 from nblint.analysis.symbols import walk_scope
+from nblint.analysis.tree import walk
 from nblint.diagnostics import Finding
 from nblint.rule import Rule, example
 
@@ -195,7 +196,7 @@ def _demonstrates(cell: CodeCell, nb: Analysis, try_: ast.Try, handler: ast.Exce
     later cells could use half-built."""
     if handler.name is None or _enclosing_loop(cell, handler) or _enclosing_function(cell, handler):
         return False
-    binds = any(isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load) for s in try_.body for n in ast.walk(s))
+    binds = any(isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load) for s in try_.body for n in walk(s))
     shown = [arg for stmt in handler.body if swallow_kind(nb, stmt) == "log" for arg in stmt.value.args]
     # Only the error itself is shown (`e`, `e.failure_cases`, `repr(e)`), no "step failed" message.
     return not binds and bool(shown) and all(_only_the_error(arg, handler.name) for arg in shown)

@@ -11,6 +11,7 @@ from nblint.analysis.cells import CodeCell
 from nblint.analysis.layout import errors_expected
 from nblint.analysis.notebook import Analysis
 from nblint.analysis.symbols import KNOWN
+from nblint.analysis.tree import walk
 from nblint.diagnostics import Finding
 from nblint.rule import Rule, code_cell, example
 
@@ -137,11 +138,11 @@ def _collect(cell: CodeCell, names: _Names, expected_to_fail: bool) -> None:
 
 def _inside(cell: CodeCell, test) -> set[int]:
     """ids of the nodes in the bodies of statements that pass `test`."""
-    return {id(inner) for node in cell.nodes if test(node) for stmt in node.body for inner in ast.walk(stmt)}
+    return {id(inner) for node in cell.nodes if test(node) for stmt in node.body for inner in walk(stmt)}
 
 
 def _annotation_nodes(cell: CodeCell) -> set[int]:
-    return {id(inner) for node in cell.nodes for annotation in _annotations(node) for inner in ast.walk(annotation)}
+    return {id(inner) for node in cell.nodes for annotation in _annotations(node) for inner in walk(annotation)}
 
 
 def _dynamic(cell: CodeCell, node: ast.Name) -> bool:

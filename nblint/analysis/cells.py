@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from functools import cached_property, lru_cache
 
 from nblint.analysis.magics import Transformed, transform
+from nblint.analysis.tree import children, walk
 from nblint.diagnostics import Span
 from nblint.notebook import Cell
 from nblint.text_lines import LineIndex, split_lines
@@ -49,13 +50,13 @@ class CodeCell:
     @cached_property
     def nodes(self) -> list[ast.AST]:
         """Every node of the cell, walked once and shared by all rules."""
-        return list(ast.walk(self.tree)) if self.tree is not None else []
+        return walk(self.tree) if self.tree is not None else []
 
     @cached_property
     def parents(self) -> dict[ast.AST, ast.AST]:
         parents: dict[ast.AST, ast.AST] = {}
         for node in self.nodes:
-            for child in ast.iter_child_nodes(node):
+            for child in children(node):
                 parents[child] = node
         return parents
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from nblint.analysis.cells import CodeCell
 from nblint.analysis.patterns import is_loud
 from nblint.analysis.symbols import SCOPES, walk_scope
+from nblint.analysis.tree import children, walk
 
 if TYPE_CHECKING:
     from nblint.analysis.notebook import Analysis
@@ -169,7 +170,7 @@ def _text_names(nb: Analysis) -> set[str]:
                         text = isinstance(target, ast.Name) and _is_text(nb, node.value, set())
                         (literal if text else other).add(name)
             elif isinstance(node, ast.AugAssign | ast.For | ast.With | ast.NamedExpr):
-                other.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+                other.update(n.id for n in walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
     return literal - other
 
 
@@ -224,7 +225,7 @@ def _module_statements(cell: CodeCell):
         yield stmt
         if isinstance(stmt, (*SCOPES, ast.ClassDef)):
             continue
-        for child in reversed(list(ast.iter_child_nodes(stmt))):
+        for child in reversed(children(stmt)):
             if isinstance(child, ast.stmt):
                 stack.append(child)
             elif isinstance(child, ast.ExceptHandler | ast.match_case):
@@ -234,7 +235,7 @@ def _module_statements(cell: CodeCell):
 def _loads(node: ast.AST | None) -> set[str]:
     if node is None:
         return set()
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    return {n.id for n in walk(node) if isinstance(n, ast.Name)}
 
 
 def _targets(stmt: ast.stmt) -> list[ast.AST]:
@@ -330,7 +331,7 @@ def _collected(nb: Analysis, value: ast.AST, accumulated: set[str]) -> tuple[str
 
 def _value_kind(nb: Analysis, value: ast.AST, loaders: set[str], texts: set[str]) -> tuple[str, str] | None:
     """The first producing call in an expression: `pd.read_csv(p).dropna()` is a load."""
-    calls = [n for n in ast.walk(value) if isinstance(n, ast.Call)]
+    calls = [n for n in walk(value) if isinstance(n, ast.Call)]
     for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
         kind = call_kind(nb, call, loaders, texts)
         if kind:

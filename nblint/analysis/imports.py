@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nblint.analysis.cells import CodeCell
+from nblint.analysis.tree import walk
 
 if TYPE_CHECKING:
     from nblint.analysis.notebook import Analysis
@@ -80,9 +81,7 @@ def _optional(cell: CodeCell, node: ast.AST) -> bool:
         if isinstance(parent, ast.Try) and child in parent.body:
             for handler in parent.handlers:
                 names = (
-                    {getattr(t, "id", getattr(t, "attr", "")) for t in ast.walk(handler.type)}
-                    if handler.type
-                    else {"*"}
+                    {getattr(t, "id", getattr(t, "attr", "")) for t in walk(handler.type)} if handler.type else {"*"}
                 )
                 if names & _OPTIONAL_GUARDS:
                     return True

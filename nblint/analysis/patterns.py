@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from nblint.analysis.cells import CodeCell
 from nblint.analysis.imports import dotted
 from nblint.analysis.symbols import walk_scope
+from nblint.analysis.tree import walk
 from nblint.diagnostics import Span
 
 if TYPE_CHECKING:
@@ -199,7 +200,7 @@ def is_error_test(test: ast.AST) -> bool:
 
 def _mentions_status(node: ast.AST) -> bool:
     """`resp.status_code`, `status`, `r["status"]`: walked, not unparsed (deep expressions must not recurse)."""
-    for child in ast.walk(node):
+    for child in walk(node):
         text = getattr(child, "id", None) or getattr(child, "attr", None)
         if isinstance(child, ast.Constant) and isinstance(child.value, str):
             text = child.value

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from nblint.analysis.cells import CodeCell
+from nblint.analysis.tree import children, walk
 
 # Names IPython puts in the user namespace.
 IPYTHON_NAMES = frozenset(
@@ -94,7 +95,7 @@ def _cell_symbols(cell: CodeCell) -> CellSymbols:
 
 
 def _target_names(target: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return {n.id for n in walk(target) if isinstance(n, ast.Name)}
 
 
 def _walk_module(s: CellSymbols, tree: ast.AST) -> None:
@@ -109,7 +110,7 @@ def _walk_module(s: CellSymbols, tree: ast.AST) -> None:
         if callable(node):
             node()
             continue
-        children: list[ast.AST] | None = None  # None: every child
+        only: list[ast.AST] | None = None  # None: every child
         if isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Load):
                 s.reads.append(node)
@@ -127,16 +128,16 @@ def _walk_module(s: CellSymbols, tree: ast.AST) -> None:
             continue
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             s.binds.add(node.name)
-            children = [*node.decorator_list, *_defaults(node.args)]
+            only = [*node.decorator_list, *_defaults(node.args)]
             info = FunctionInfo(node.name, s.cell.number, node)
             info.free = _free_names(node)
             # Names a function declares global and assigns are bound once it runs; count them here.
-            for inner in ast.walk(node):
+            for inner in walk(node):
                 if isinstance(inner, ast.Global):
                     s.binds.update(inner.names)
             s.functions.append(info)
         elif isinstance(node, ast.Lambda):
-            children = _defaults(node.args)
+            only = _defaults(node.args)
         elif isinstance(node, ast.ClassDef | ast.ExceptHandler | ast.MatchAs | ast.MatchStar):
             if node.name:
                 s.binds.add(node.name)
@@ -146,7 +147,7 @@ def _walk_module(s: CellSymbols, tree: ast.AST) -> None:
             s.calls.append(node)
         elif isinstance(node, _COMPREHENSIONS):
             stack.append(_comprehension(s, node))
-        stack.extend(reversed(children if children is not None else list(ast.iter_child_nodes(node))))
+        stack.extend(reversed(only if only is not None else children(node)))
 
 
 def _comprehension(s: CellSymbols, node: ast.AST) -> Callable[[], None]:
@@ -154,7 +155,7 @@ def _comprehension(s: CellSymbols, node: ast.AST) -> Callable[[], None]:
     local = set()
     for gen in node.generators:
         local |= _target_names(gen.target)
-    for child in ast.walk(node):
+    for child in walk(node):
         if isinstance(child, ast.NamedExpr) and isinstance(child.target, ast.Name):
             s.binds.add(child.target.id)
     before, new_names = len(s.reads), local - s.binds
@@ -212,9 +213,9 @@ def _local_names(fn: ast.AST) -> set[str]:
 
 def walk_scope(node: ast.AST) -> Iterator[ast.AST]:
     """Every node below `node` that runs in its scope: nested functions are yielded, not entered."""
-    stack = list(ast.iter_child_nodes(node))
+    stack = list(children(node))
     while stack:
         child = stack.pop()
         yield child
         if not isinstance(child, SCOPES):
-            stack.extend(ast.iter_child_nodes(child))
+            stack.extend(children(child))
