@@ -72,6 +72,8 @@ class Settings:
         )
 
     def ignored_for(self, path: str) -> tuple[str, ...]:
+        if not self.per_path_ignores:
+            return ()
         rel = _relative(Path(path), self.root)
         found: list[str] = []
         for pattern, names in self.per_path_ignores.items():
@@ -159,11 +161,20 @@ class SettingsFinder:
         self.config_file = config_file
         self.overrides = overrides
         self._by_folder: dict[Path, Settings] = {}
+        self._by_name: dict[str, Settings] = {}  # the folder as given: resolving it costs a syscall per part
 
     def for_path(self, path: str | Path) -> Settings:
         """Raises ConfigError when the config that applies is invalid."""
         path = Path(path)
-        folder = (path if path.is_dir() else path.parent).resolve()
+        given = path if path.is_dir() else path.parent
+        known = self._by_name.get(str(given))
+        if known is not None:
+            return known
+        folder = given.resolve()
+        self._by_name[str(given)] = self._settings(folder)
+        return self._by_name[str(given)]
+
+    def _settings(self, folder: Path) -> Settings:
         if folder not in self._by_folder:
             settings = load_settings(folder, self.config_file)
             extend = {"ignore": self.overrides.get("ignore", ()), "select": self.overrides.get("extend_select", ())}

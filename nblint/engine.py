@@ -20,7 +20,24 @@ MAX_FIX_PASSES = 10
 
 
 def active_rules(settings: Settings, path: str) -> list[tuple[Rule, Severity]]:
+    """The rules that run on `path`, with their severities; the same for every file a settings object
+    covers unless a per-file ignore applies, so remembered per (settings, ignores)."""
     ignored = (*settings.ignore, *settings.ignored_for(path))
+    key = (id(settings), ignored)
+    known = _ACTIVE.get(key)
+    if known is not None and known[0] is settings:  # the settings object itself is kept, so its id is not reused
+        return known[1]
+    if len(_ACTIVE) >= 64:  # a language server makes new settings as configs change
+        _ACTIVE.clear()
+    chosen = _choose(settings, ignored)
+    _ACTIVE[key] = (settings, chosen)
+    return chosen
+
+
+_ACTIVE: dict[tuple[int, tuple[str, ...]], tuple[Settings, list[tuple[Rule, Severity]]]] = {}
+
+
+def _choose(settings: Settings, ignored: tuple[str, ...]) -> list[tuple[Rule, Severity]]:
     chosen = []
     for rule in all_rules():
         if not any(matches(rule, s) for s in settings.select) or any(matches(rule, s) for s in ignored):

@@ -15,6 +15,7 @@ from pathlib import Path
 from nblint.config import Settings, SettingsFinder
 from nblint.diagnostics import Diagnostic
 from nblint.engine import lint_path
+from nblint.environment import folders
 from nblint.environment.sources import is_requirement_file
 from nblint.results import FileResult, Run
 
@@ -40,8 +41,9 @@ def lint_paths(
     Raises ConfigError when a config that applies is invalid.
     """
     settings_for = settings.for_path if isinstance(settings, SettingsFinder) else lambda _path: settings
-    files, results = discover(paths, settings_for, force_exclude)
-    results += _lint_all(files, fix, diff, unsafe, jobs, cache)
+    with folders.remembered():
+        files, results = discover(paths, settings_for, force_exclude)
+        results += _lint_all(files, fix, diff, unsafe, jobs, cache)
     names = [path for path, _ in files]
     order = {p: i for i, p in enumerate([*names, *(r.path for r in results if r.path not in names)])}
     results.sort(key=lambda r: order.get(r.path, 0))
@@ -79,9 +81,15 @@ def _lint_all(files: list[tuple[str, Settings]], fix: bool, diff: bool, unsafe: 
     from functools import partial
 
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=gc.disable) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start) as pool:
         work = partial(_lint_one, fix=fix, diff=diff, unsafe=unsafe, cache=cache)
         return list(pool.map(work, files, chunksize=4))
+
+
+def _worker_start() -> None:
+    """A pool worker lives for one run: folder answers are kept and the collector stays off throughout."""
+    folders.remember_in_process()
+    gc.disable()
 
 
 @contextmanager

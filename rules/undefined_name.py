@@ -118,31 +118,37 @@ def _collect(cell: CodeCell, names: _Names, expected_to_fail: bool) -> None:
     if cell.tree is None:  # a cell magic in another language, or a syntax error: it may bind any word in it
         names.bound |= set(_WORD.findall(cell.cell.source))
         return
-    dead = _inside(cell, _never_runs)
-    skipped = dead | _inside(cell, _catches_name_error) | _annotation_nodes(cell)
+    dead = _inside(cell, (ast.If, ast.While), _never_runs)
+    skipped = dead | _inside(cell, (ast.Try, ast.TryStar), _catches_name_error) | _annotation_nodes(cell)
     for node in cell.nodes:
-        for bound in _binds(node):
-            (names.dead if id(node) in dead else names.bound).add(bound)
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            if _dynamic(cell, node):
+        kind = type(node)
+        if kind is ast.Name:
+            if not isinstance(node.ctx, ast.Load):
+                (names.dead if id(node) in dead else names.bound).add(node.id)
+            elif _dynamic(cell, node):
                 names.opaque = True
             elif id(node) not in skipped and not expected_to_fail:
                 names.reads.append((cell, node))
-        elif _opaque(node):
+            continue
+        if kind in _BINDERS:
+            for bound in _binds(node):
+                (names.dead if id(node) in dead else names.bound).add(bound)
+        if kind in (ast.ImportFrom, ast.Attribute) and _opaque(node):
             names.opaque = True
-        elif isinstance(node, ast.Subscript) and _static_globals_store(cell, node):
+        elif kind is ast.Subscript and _static_globals_store(cell, node):
             names.bound.add(node.slice.value)
-        elif _namespace_test(node):
+        elif kind is ast.Compare and _namespace_test(node):
             names.bound.add(node.left.value)
 
 
-def _inside(cell: CodeCell, test) -> set[int]:
-    """ids of the nodes in the bodies of statements that pass `test`."""
-    return {id(inner) for node in cell.nodes if test(node) for stmt in node.body for inner in walk(stmt)}
+def _inside(cell: CodeCell, kinds: tuple[type[ast.AST], ...], test) -> set[int]:
+    """ids of the nodes in the bodies of statements (of these kinds) that pass `test`."""
+    return {id(inner) for node in cell.of_type(*kinds) if test(node) for stmt in node.body for inner in walk(stmt)}
 
 
 def _annotation_nodes(cell: CodeCell) -> set[int]:
-    return {id(inner) for node in cell.nodes for annotation in _annotations(node) for inner in walk(annotation)}
+    annotated = cell.of_type(ast.FunctionDef, ast.AsyncFunctionDef, ast.AnnAssign)
+    return {id(inner) for node in annotated for annotation in _annotations(node) for inner in walk(annotation)}
 
 
 def _dynamic(cell: CodeCell, node: ast.Name) -> bool:
@@ -180,10 +186,16 @@ def _opaque(node: ast.AST) -> bool:
     return pushed or node.attr == "user_ns"
 
 
+# Nodes other than a stored `Name` that bind a name (`_binds`); PEP 695's type parameters from Python 3.12.
+_BINDERS = frozenset(
+    {ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom, ast.arg, ast.Global,
+     ast.Nonlocal, ast.ExceptHandler, ast.MatchAs, ast.MatchStar, ast.MatchMapping}
+    | {getattr(ast, kind) for kind in ("TypeVar", "ParamSpec", "TypeVarTuple") if hasattr(ast, kind)}
+)  # fmt: skip
+
+
 def _binds(node: ast.AST) -> Iterator[str]:
-    if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-        yield node.id
-    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         yield node.name
     elif isinstance(node, (ast.Import, ast.ImportFrom)):
         for alias in node.names:

@@ -56,7 +56,8 @@ def test_parse_agrees_with_packaging(text):
      "torch!=2.0.*,>=1.13", "pytest >= 8.0.0rc1"],
 )  # fmt: skip
 def test_plain_lines_are_read_without_importing_packaging(text):
-    probe = f"import sys; from nblint.environment.pep508 import parse; parse({text!r}); assert 'packaging' not in sys.modules"
+    probe = f"import sys; from nblint.environment.pep508 import parse; parse({text!r}); "
+    probe += "assert 'packaging' not in sys.modules"
     subprocess.run([sys.executable, "-c", probe], check=True)
 
 

@@ -52,6 +52,20 @@ class CodeCell:
         """Every node of the cell, walked once and shared by all rules."""
         return walk(self.tree) if self.tree is not None else []
 
+    def of_type(self, *kinds: type[ast.AST]) -> list[ast.AST]:
+        """The cell's nodes of these exact types, in walk order: a rule that wants a few kinds of
+        statement need not test every node."""
+        if len(kinds) == 1:
+            return self._by_type.get(kinds[0], [])
+        return [node for node in self.nodes if type(node) in kinds]
+
+    @cached_property
+    def _by_type(self) -> dict[type[ast.AST], list[ast.AST]]:
+        found: dict[type[ast.AST], list[ast.AST]] = {}
+        for node in self.nodes:
+            found.setdefault(type(node), []).append(node)
+        return found
+
     @cached_property
     def parents(self) -> dict[ast.AST, ast.AST]:
         parents: dict[ast.AST, ast.AST] = {}

@@ -73,10 +73,22 @@ class Analysis:
         return import_aliases(self.python_cells)
 
     def qualified(self, node: ast.AST) -> str | None:
-        """The imported name an expression refers to: `np.seterr` -> `numpy.seterr`."""
+        """The imported name an expression refers to: `np.seterr` -> `numpy.seterr`.
+
+        Remembered per node: most rules ask it of every call, and the answer depends on this notebook's
+        imports, so it is kept here rather than on the (shared, cached) syntax tree."""
+        try:
+            return self._qualified[node]
+        except KeyError:
+            pass
         name = dotted(node)
-        if name is None:
-            return None
-        head, _, rest = name.partition(".")
-        base = self.aliases.get(head, head)
-        return f"{base}.{rest}" if rest else base
+        if name is not None:
+            head, _, rest = name.partition(".")
+            base = self.aliases.get(head, head)
+            name = f"{base}.{rest}" if rest else base
+        self._qualified[node] = name
+        return name
+
+    @cached_property
+    def _qualified(self) -> dict[ast.AST, str | None]:
+        return {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from nblint.environment.folders import once_per_run
 from nblint.environment.requirement import normalize
 
 # import name -> distributions that provide it, as PyPI spells them (the first is the usual one). A dotted
@@ -221,7 +222,8 @@ def imports_for_dist(dist: str) -> set[str]:
     return names
 
 
-def local_modules(*folders: Path) -> set[str]:
+@once_per_run
+def local_modules(*folders: Path) -> frozenset[str]:
     """Modules and packages in these folders (and their `src/`): importable without a distribution."""
     names = set()
     for folder in folders:
@@ -236,7 +238,7 @@ def local_modules(*folders: Path) -> set[str]:
                 names.add(entry.name)
         if (folder / "src").is_dir():
             names |= {e.name for e in (folder / "src").iterdir() if e.is_dir()}
-    return names
+    return frozenset(names)
 
 
 @cache

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePath
 
+from nblint.environment.folders import once_per_run
 from nblint.environment.lockfiles import has_dependencies, optional_names, read_pylock, read_pyproject
 from nblint.environment.pip_file import parse_file
 from nblint.environment.requirement import RequirementSet, normalize
@@ -62,6 +63,7 @@ class Environment:
         return found
 
 
+@once_per_run
 def project_root(start: Path) -> Path:
     start = start.resolve()
     for folder in [start, *start.parents]:
@@ -80,46 +82,49 @@ def display_path(path: Path) -> str:
 
 def discover(notebook: str, settings=None) -> Environment:
     nb_dir = Path(notebook).resolve().parent
-    root = project_root(nb_dir)
-    env = Environment(notebook, root)
     explicit = getattr(settings, "requirements_file", None)
-    chain = getattr(settings, "requirements_sources", ()) or ()
+    chain = tuple(getattr(settings, "requirements_sources", ()) or ())
+    root, sources, dockerfile = _folder_sources(nb_dir, explicit, chain)
+    env = Environment(notebook, root, list(sources), dockerfile=dockerfile)
+    for source in env.sources:
+        env.requirements.extend(_read(source.path, source.kind))
+        if source.kind == "pyproject":
+            env.optional = optional_names(source.path)
+    if env.dockerfile and (getattr(settings, "prefer_dockerfile", False) or not env.sources):
+        env.build_from = "dockerfile"
+    return env
+
+
+@once_per_run
+def _folder_sources(nb_dir: Path, explicit: str | None, chain: tuple[str, ...]):
+    """(project root, requirement sources, Dockerfile) for notebooks in `nb_dir`: the same for all of them."""
+    root = project_root(nb_dir)
+    sources = []
     if explicit:
         path = Path(explicit)
-        env.sources.append(Source(display_path(path), "requirements", "given with --requirements / requirements-file"))
+        sources.append(Source(display_path(path), "requirements", "given with --requirements / requirements-file"))
     elif chain:
         for candidate in chain:
             path = root / candidate
             if path.is_file():
-                env.sources.append(
-                    Source(display_path(path), "requirements", "first entry of requirements-sources found")
-                )
+                sources.append(Source(display_path(path), "requirements", "first entry of requirements-sources found"))
                 break
     else:
         for folder in [nb_dir, *nb_dir.parents]:
             candidate = folder / "requirements.txt"
             if candidate.is_file():
                 where = "next to the notebook" if folder == nb_dir else f"in parent folder {folder.name or folder}"
-                env.sources.append(Source(display_path(candidate), "requirements", f"requirements.txt {where}"))
+                sources.append(Source(display_path(candidate), "requirements", f"requirements.txt {where}"))
             if folder == root:
                 break
         if (root / "pylock.toml").is_file():
-            env.sources.append(Source(display_path(root / "pylock.toml"), "pylock", "pylock.toml at the project root"))
+            sources.append(Source(display_path(root / "pylock.toml"), "pylock", "pylock.toml at the project root"))
         if (root / "pyproject.toml").is_file() and has_dependencies(root / "pyproject.toml"):
-            env.sources.append(
+            sources.append(
                 Source(display_path(root / "pyproject.toml"), "pyproject", "pyproject.toml dependencies at the root")
             )
-    for source in env.sources:
-        env.requirements.extend(_read(source.path, source.kind))
-        if source.kind == "pyproject":
-            env.optional = optional_names(source.path)
-    for folder in (nb_dir, root):
-        if (folder / "Dockerfile").is_file():
-            env.dockerfile = display_path(folder / "Dockerfile")
-            break
-    if env.dockerfile and (getattr(settings, "prefer_dockerfile", False) or not env.sources):
-        env.build_from = "dockerfile"
-    return env
+    dockerfile = next((display_path(f / "Dockerfile") for f in (nb_dir, root) if (f / "Dockerfile").is_file()), None)
+    return root, tuple(sources), dockerfile
 
 
 def _read(path: str, kind: str) -> RequirementSet:
