@@ -98,8 +98,8 @@ class HardcodedSecret(CellRule):
     )
 
     def check_cell(self, cell: CodeCell, nb: Analysis) -> Iterator[Finding]:
-        for node in cell.nodes:
-            if not (isinstance(node, ast.Constant) and isinstance(node.value, str)) or len(node.value) < 8:
+        for node in cell.of_type(ast.Constant):
+            if not isinstance(node.value, str) or len(node.value) < 8:
                 continue
             what = self._classify(cell, node)
             if what:

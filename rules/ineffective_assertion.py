@@ -42,9 +42,7 @@ class IneffectiveAssertion(CellRule):
     )
 
     def check_cell(self, cell: CodeCell, nb: Analysis) -> Iterator[Finding]:
-        for node in cell.nodes:
-            if not isinstance(node, ast.Assert):
-                continue
+        for node in cell.of_type(ast.Assert):
             test = node.test
             if isinstance(test, ast.Tuple) and test.elts:
                 yield Finding(

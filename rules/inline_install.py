@@ -86,8 +86,8 @@ class InlineInstall(Rule):
                 yield self._finding(cell, offset, install, nb=nb)
 
     def _subprocess_installs(self, cell: CodeCell, nb: Analysis) -> Iterator[Finding]:
-        for node in cell.nodes:
-            if not isinstance(node, ast.Call) or nb.qualified(node.func) not in _SUBPROCESS or not node.args:
+        for node in cell.of_type(ast.Call):
+            if nb.qualified(node.func) not in _SUBPROCESS or not node.args:
                 continue
             words = _command_words(node.args[0])
             install = parse_install(" ".join(words)) if words else None

@@ -40,9 +40,7 @@ class MissingTypeHints(CellRule):
     )
 
     def check_cell(self, cell: CodeCell, nb: Analysis) -> Iterator[Finding]:
-        for node in cell.nodes:
-            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                continue
+        for node in cell.of_type(ast.FunctionDef, ast.AsyncFunctionDef):
             args = node.args
             params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
             if params and params[0].arg in {"self", "cls"} and isinstance(cell.parents.get(node), ast.ClassDef):

@@ -82,9 +82,7 @@ class NoneOnError(Rule):
         flagged: dict[str, tuple[int, ast.AST]] = {}
         calls: dict[str, list[tuple[int, CodeCell, ast.Call]]] | None = None  # built on first need
         for cell in nb.python_cells:
-            for fn in cell.nodes:
-                if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
-                    continue
+            for fn in cell.of_type(ast.FunctionDef, ast.AsyncFunctionDef):
                 found = self._error_returns(cell, nb, fn)
                 if found:
                     calls = calls if calls is not None else _calls_by_name(nb)

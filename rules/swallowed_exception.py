@@ -112,7 +112,7 @@ class SwallowedException(Rule):
             yield from self._check_cell(cell, nb, per_item)
 
     def _check_cell(self, cell: CodeCell, nb: Analysis, per_item: set[str]) -> Iterator[Finding]:
-        for node in cell.nodes:
+        for node in cell.of_type(ast.Try, ast.TryStar, ast.With, ast.AsyncWith):
             if isinstance(node, ast.Try | ast.TryStar):
                 for handler in node.handlers:
                     message = self._judge(cell, nb, node, handler, per_item)
@@ -215,9 +215,7 @@ def _per_item_functions(nb: Analysis) -> set[str]:
     `map`, `filter`, `.apply`, `.map`, `.applymap`, `.transform`."""
     names: set[str] = set()
     for cell in nb.python_cells:
-        for node in cell.nodes:
-            if not isinstance(node, ast.Call):
-                continue
+        for node in cell.of_type(ast.Call):
             if isinstance(node.func, ast.Name) and any(isinstance(a, _REPEATING) for a in cell.ancestors(node)):
                 names.add(node.func.id)
             mapper = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")

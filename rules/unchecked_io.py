@@ -82,9 +82,7 @@ class UncheckedIO(Rule):
         status_checked = _status_checked_names(nb) | flow.validated
         processes = _process_names(nb)
         for cell in nb.python_cells:
-            for node in cell.nodes:
-                if not isinstance(node, ast.Call):
-                    continue
+            for node in cell.of_type(ast.Call):
                 http = _http_client(nb, node, sessions)
                 if http:
                     problems = self._http_problems(cell, nb, node, http, status_checked)
@@ -118,7 +116,7 @@ class UncheckedIO(Rule):
 def _session_names(nb: Analysis) -> set[str]:
     names = set()
     for cell in nb.python_cells:
-        for node in cell.nodes:
+        for node in cell.of_type(ast.Assign, ast.With, ast.AsyncWith):
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
                 if nb.qualified(node.value.func) in _SESSION_FACTORIES:
                     names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
@@ -148,8 +146,8 @@ def _status_checked_names(nb: Analysis) -> set[str]:
     """Responses whose status is compared or tested, or that call `raise_for_status()`."""
     names = set()
     for cell in nb.python_cells:
-        for node in cell.nodes:
-            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and _checks_status(cell, node):
+        for node in cell.of_type(ast.Attribute):
+            if isinstance(node.value, ast.Name) and _checks_status(cell, node):
                 names.add(node.value.id)
     return names
 
@@ -193,7 +191,7 @@ def _process_names(nb: Analysis) -> dict[str, bool]:
     """Names bound to `subprocess.Popen(...)`, and whether the notebook ever reads their return code."""
     procs: dict[str, bool] = {}
     for cell in nb.python_cells:
-        for node in cell.nodes:
+        for node in cell.of_type(ast.Assign, ast.withitem):
             value, targets = None, []
             if isinstance(node, ast.Assign):
                 value, targets = node.value, node.targets
@@ -202,8 +200,8 @@ def _process_names(nb: Analysis) -> dict[str, bool]:
             if isinstance(value, ast.Call) and nb.qualified(value.func) == "subprocess.Popen":
                 procs.update({t.id: False for t in targets if isinstance(t, ast.Name)})
     for cell in nb.python_cells:
-        for node in cell.nodes:
-            owner = node.value if isinstance(node, ast.Attribute) and node.attr in _RETURN_CODE else None
+        for node in cell.of_type(ast.Attribute):
+            owner = node.value if node.attr in _RETURN_CODE else None
             if isinstance(owner, ast.Name) and owner.id in procs:
                 procs[owner.id] = True
     return procs
@@ -227,11 +225,7 @@ def _unchecked_communicate(cell: CodeCell, nb: Analysis, call: ast.Call, process
         if (
             err
             and err != "_"
-            and any(
-                isinstance(n, ast.Name) and n.id == err and isinstance(n.ctx, ast.Load)
-                for c in nb.python_cells
-                for n in c.nodes
-            )
+            and any(n.id == err and isinstance(n.ctx, ast.Load) for c in nb.python_cells for n in c.of_type(ast.Name))
         ):
             return False
     return True
@@ -242,7 +236,7 @@ def _unchecked_shell_lines(nb: Analysis) -> Iterator[Finding]:
     pending: list[tuple[CodeCell, int, str]] = []
     for cell in nb.python_cells:
         events = []  # (line, kind, payload) in source order
-        for node in cell.nodes:
+        for node in cell.of_type(ast.Expr, ast.Name):
             if isinstance(node, ast.Expr) and _is_system_call(node.value):
                 command = node.value.args[0].value if node.value.args else ""
                 events.append((node.lineno, "run", command))

@@ -163,7 +163,7 @@ def _text_names(nb: Analysis) -> set[str]:
     """Names every assignment of which is a string (or bytes) literal."""
     literal, other = set(), set()
     for cell in nb.python_cells:
-        for node in cell.nodes:
+        for node in cell.of_type(ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.With, ast.NamedExpr):
             if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
                 for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                     for name in _target_names(target):
@@ -179,7 +179,7 @@ def _transformer_names(nb: Analysis) -> set[str]:
     learns a preprocessing step, not a model with a quality to check."""
     transforms, predicts = set(), set()
     for cell in nb.python_cells:
-        for node in cell.nodes:
+        for node in cell.of_type(ast.Call, ast.Assign):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 receiver = node.func.value
                 if isinstance(receiver, ast.Name):
@@ -199,9 +199,7 @@ def _transformer_names(nb: Analysis) -> set[str]:
 def _skipping_accumulators(nb: Analysis, cell: CodeCell) -> set[str]:
     """Lists filled in a loop that can skip items (`continue`, or an except handler that carries on)."""
     names: set[str] = set()
-    for loop in cell.nodes:
-        if not isinstance(loop, ast.For | ast.AsyncFor | ast.While):
-            continue
+    for loop in cell.of_type(ast.For, ast.AsyncFor, ast.While):
         body = [n for stmt in loop.body for n in walk_scope(stmt)]
         skips = any(isinstance(n, ast.Continue) for n in body) or any(
             isinstance(n, ast.ExceptHandler) and not is_loud(nb, n.body) for n in body
@@ -343,9 +341,7 @@ def _user_functions(nb: Analysis, texts: set[str]) -> tuple[set[str], set[str]]:
     """Functions that load and return data without checking it, and functions that check their arguments."""
     loaders, validators = set(), set()
     for cell in nb.python_cells:
-        for fn in cell.nodes:
-            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
-                continue
+        for fn in cell.of_type(ast.FunctionDef, ast.AsyncFunctionDef):
             own = list(walk_scope(fn))
             params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
             checked = set()

@@ -42,7 +42,7 @@ def import_aliases(cells: list[CodeCell]) -> dict[str, str]:
     """Local name -> what it was imported as, across the notebook (`np` -> `numpy`)."""
     aliases: dict[str, str] = {}
     for cell in cells:
-        for node in cell.nodes:
+        for node in cell.of_type(ast.Import, ast.ImportFrom):
             if isinstance(node, ast.Import):
                 for a in node.names:
                     if a.asname:
@@ -59,7 +59,7 @@ def import_aliases(cells: list[CodeCell]) -> dict[str, str]:
 def find_imports(nb: Analysis) -> Iterator[ImportSite]:
     """Every absolute import in the notebook's Python cells, in notebook order."""
     for cell in nb.python_cells:
-        for node in cell.nodes:
+        for node in cell.of_type(ast.Import, ast.ImportFrom, ast.Call):
             modules = []
             if isinstance(node, ast.Import):
                 modules = [a.name for a in node.names]
@@ -91,9 +91,7 @@ def _optional(cell: CodeCell, node: ast.AST) -> bool:
 
 def extends_sys_path(nb: Analysis) -> bool:
     for cell in nb.python_cells:
-        for node in cell.nodes:
-            if isinstance(node, ast.Call):
-                name = nb.qualified(node.func) or ""
-                if name in {"sys.path.insert", "sys.path.append", "sys.path.extend", "site.addsitedir"}:
-                    return True
+        for node in cell.of_type(ast.Call):
+            if nb.qualified(node.func) in {"sys.path.insert", "sys.path.append", "sys.path.extend", "site.addsitedir"}:
+                return True
     return False
