@@ -8,6 +8,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from nblint.diagnostics import Severity
+from nblint.folders import once_per_run
 from nblint.levels import DEFAULT_LEVEL, LEVELS
 
 
@@ -63,6 +64,8 @@ class Settings:
         parts = path.parts
         if any(part in DEFAULT_EXCLUDE for part in parts[:-1]):
             return True
+        if not self.exclude:
+            return False
         rel = _relative(path, self.root)
         return any(
             fnmatch.fnmatch(rel, pat)
@@ -97,12 +100,20 @@ def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
     start = start.resolve()
     folders = [start, *start.parents] if start.is_dir() else [start.parent, *start.parent.parents]
     for folder in folders:
-        for name in CONFIG_FILES:
-            candidate = folder / name
-            if candidate.is_file():
-                table = _config_table(candidate)
-                if table is not None:
-                    return candidate, table
+        found = _config_in(folder)
+        if found is not None:
+            return found
+    return None
+
+
+@once_per_run  # a run asks this of every folder above every notebook
+def _config_in(folder: Path) -> tuple[Path, dict[str, Any]] | None:
+    for name in CONFIG_FILES:
+        candidate = folder / name
+        if candidate.is_file():
+            table = _config_table(candidate)
+            if table is not None:
+                return candidate, table
     return None
 
 

@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from nblint import folders
 from nblint.config import Settings, SettingsFinder
 from nblint.diagnostics import Diagnostic
 from nblint.engine import lint_path
-from nblint.environment import folders
 from nblint.environment.sources import is_requirement_file
 from nblint.results import FileResult, Run
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from nblint.environment.folders import once_per_run
 from nblint.environment.requirement import normalize
+from nblint.folders import once_per_run
 
 # import name -> distributions that provide it, as PyPI spells them (the first is the usual one). A dotted
 # key ("google.protobuf") is more precise than its top-level module and wins over it. Names that

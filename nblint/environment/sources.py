@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePath
 
-from nblint.environment.folders import once_per_run
 from nblint.environment.lockfiles import has_dependencies, optional_names, read_pylock, read_pyproject
 from nblint.environment.pip_file import parse_file
 from nblint.environment.requirement import RequirementSet, normalize
+from nblint.folders import once_per_run
 
 
 @dataclass(frozen=True)
