@@ -88,7 +88,7 @@ class UndefinedName(Rule):
         reported: set[str] = set()
         for cell, node in names.reads:
             name = node.id
-            if name in known or name in reported or _HISTORY.match(name):
+            if name in known or name in reported or _HISTORY.match(name) or _not_evaluated_plainly(cell, node):
                 continue
             reported.add(name)
             if name in names.dead:
@@ -118,8 +118,8 @@ def _collect(cell: CodeCell, names: _Names, expected_to_fail: bool) -> None:
     if cell.tree is None:  # a cell magic in another language, or a syntax error: it may bind any word in it
         names.bound |= set(_WORD.findall(cell.cell.source))
         return
-    dead = _inside(cell, (ast.If, ast.While), _never_runs)
-    skipped = dead | _inside(cell, (ast.Try, ast.TryStar), _catches_name_error) | _annotation_nodes(cell)
+    never_run = [stmt for node in cell.of_type(ast.If, ast.While) if _never_runs(node) for stmt in node.body]
+    dead = {id(inner) for stmt in never_run for inner in walk(stmt)}
     for node in cell.nodes:
         kind = type(node)
         if kind is ast.Name:
@@ -127,7 +127,7 @@ def _collect(cell: CodeCell, names: _Names, expected_to_fail: bool) -> None:
                 (names.dead if id(node) in dead else names.bound).add(node.id)
             elif _dynamic(cell, node):
                 names.opaque = True
-            elif id(node) not in skipped and not expected_to_fail:
+            elif id(node) not in dead and not expected_to_fail:
                 names.reads.append((cell, node))
             continue
         if kind in _BINDERS:
@@ -141,18 +141,26 @@ def _collect(cell: CodeCell, names: _Names, expected_to_fail: bool) -> None:
             names.bound.add(node.left.value)
 
 
-def _inside(cell: CodeCell, kinds: tuple[type[ast.AST], ...], test) -> set[int]:
-    """ids of the nodes in the bodies of statements (of these kinds) that pass `test`."""
-    return {id(inner) for node in cell.of_type(*kinds) if test(node) for stmt in node.body for inner in walk(stmt)}
-
-
-def _annotation_nodes(cell: CodeCell) -> set[int]:
-    annotated = cell.of_type(ast.FunctionDef, ast.AsyncFunctionDef, ast.AnnAssign)
-    return {id(inner) for node in annotated for annotation in _annotations(node) for inner in walk(annotation)}
+def _not_evaluated_plainly(cell: CodeCell, node: ast.Name) -> bool:
+    """Is the read inside an annotation (often a name imported only for type checkers, or never evaluated)
+    or in the body of a `try` that catches NameError (which tests whether the name exists)? Asked only
+    of the few reads of names nothing binds, by walking up from the read."""
+    child = node
+    for parent in cell.ancestors(node):
+        if isinstance(parent, ast.arg | ast.AnnAssign) and parent.annotation is child:
+            return True
+        if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef) and parent.returns is child:
+            return True
+        if isinstance(parent, ast.Try | ast.TryStar) and _catches_name_error(parent) and child in parent.body:
+            return True
+        child = parent
+    return False
 
 
 def _dynamic(cell: CodeCell, node: ast.Name) -> bool:
     """`exec(...)`, `globals().update(...)`, `vars()[k] = v`: names appear that no statement binds."""
+    if node.id not in _DYNAMIC and node.id != "vars":
+        return False
     call = cell.parents.get(node)
     if isinstance(call, ast.Call) and _namespace_test(cell.parents.get(call)):
         return False  # `"x" in globals()` only asks
@@ -228,19 +236,6 @@ def _catches_name_error(node: ast.AST) -> bool:
                                  for n in names):  # fmt: skip
             return True
     return False
-
-
-def _annotations(node: ast.AST) -> Iterator[ast.AST]:
-    """Annotations are often names imported only under TYPE_CHECKING, or never evaluated at all."""
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        args = node.args
-        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
-            if arg is not None and arg.annotation is not None:
-                yield arg.annotation
-        if node.returns is not None:
-            yield node.returns
-    elif isinstance(node, ast.AnnAssign):
-        yield node.annotation
 
 
 def _static_globals_store(cell: CodeCell, node: ast.AST) -> bool:

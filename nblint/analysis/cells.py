@@ -55,9 +55,14 @@ class CodeCell:
     def of_type(self, *kinds: type[ast.AST]) -> list[ast.AST]:
         """The cell's nodes of these exact types, in walk order: a rule that wants a few kinds of
         statement need not test every node."""
-        if len(kinds) == 1:
-            return self._by_type.get(kinds[0], [])
-        return [node for node in self.nodes if type(node) in kinds]
+        groups = [group for group in map(self._by_type.get, kinds) if group]
+        if len(groups) <= 1:
+            return groups[0] if groups else []
+        return sorted((node for group in groups for node in group), key=self._order.__getitem__)
+
+    @cached_property
+    def _order(self) -> dict[ast.AST, int]:
+        return {node: i for i, node in enumerate(self.nodes)}
 
     @cached_property
     def _by_type(self) -> dict[type[ast.AST], list[ast.AST]]:

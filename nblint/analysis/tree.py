@@ -14,27 +14,13 @@ import ast
 
 _SKIPPED = frozenset({"ctx", "op", "ops"})
 _FIELDS: dict[type, tuple[str, ...]] = {}
+_KEPT = "_nblint_children"  # the attribute a node keeps its children in
 
 
 def children(node: ast.AST) -> list[ast.AST]:
     """The direct child nodes, in field order (as `ast.iter_child_nodes`)."""
-    try:
-        return node._nblint_children  # type: ignore[attr-defined]
-    except AttributeError:
-        pass
-    kind = type(node)
-    fields = _FIELDS.get(kind)
-    if fields is None:
-        fields = _FIELDS[kind] = tuple(f for f in kind._fields if f not in _SKIPPED)
-    found: list[ast.AST] = []
-    for name in fields:
-        value = getattr(node, name, None)
-        if type(value) is list:
-            found += [item for item in value if isinstance(item, ast.AST)]
-        elif isinstance(value, ast.AST):
-            found.append(value)
-    node._nblint_children = found  # type: ignore[attr-defined]
-    return found
+    found = node.__dict__.get(_KEPT)
+    return _scan(node) if found is None else found
 
 
 def walk(node: ast.AST) -> list[ast.AST]:
@@ -42,6 +28,24 @@ def walk(node: ast.AST) -> list[ast.AST]:
     found = [node]
     i = 0
     while i < len(found):
-        found += children(found[i])
+        below = found[i].__dict__.get(_KEPT)
+        found += _scan(found[i]) if below is None else below
         i += 1
+    return found
+
+
+def _scan(node: ast.AST) -> list[ast.AST]:
+    kind = type(node)
+    fields = _FIELDS.get(kind)
+    if fields is None:
+        fields = _FIELDS[kind] = tuple(f for f in kind._fields if f not in _SKIPPED)
+    values = node.__dict__
+    found: list[ast.AST] = []
+    for name in fields:
+        value = values.get(name)
+        if type(value) is list:
+            found += [item for item in value if isinstance(item, ast.AST)]
+        elif isinstance(value, ast.AST):
+            found.append(value)
+    values[_KEPT] = found
     return found
