@@ -99,7 +99,7 @@ class NoneOnError(Rule):
             yield from self._unchecked_callers(nb, flagged)
 
     def _error_returns(self, cell: CodeCell, nb: Analysis, fn) -> list[tuple[ast.AST, str]]:
-        own = list(walk_scope(fn))
+        own = walk_scope(fn)
         returns = [n for n in own if isinstance(n, ast.Return)]
         if not any(not is_none(r.value) for r in returns) or any(isinstance(n, ast.Yield | ast.YieldFrom) for n in own):
             return []

@@ -342,11 +342,12 @@ def _user_functions(nb: Analysis, texts: set[str]) -> tuple[set[str], set[str]]:
     loaders, validators = set(), set()
     for cell in nb.python_cells:
         for fn in cell.of_type(ast.FunctionDef, ast.AsyncFunctionDef):
-            own = list(walk_scope(fn))
+            own = walk_scope(fn)
             params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
             checked = set()
             for node in own:
-                checked |= _direct_checks(nb, node)
+                if type(node) in _CHECKING:
+                    checked |= _direct_checks(nb, node)
             if params & checked:
                 validators.add(fn.name)
             returns_value = any(isinstance(n, ast.Return) and n.value is not None for n in own)
@@ -354,6 +355,9 @@ def _user_functions(nb: Analysis, texts: set[str]) -> tuple[set[str], set[str]]:
             if loads and returns_value and not checked:
                 loaders.add(fn.name)
     return loaders, validators
+
+
+_CHECKING = frozenset({ast.Assert, ast.If, ast.Call})  # the nodes `_direct_checks` can find a check in
 
 
 def _direct_checks(nb: Analysis, node: ast.AST) -> set[str]:
@@ -378,6 +382,8 @@ def _direct_checks(nb: Analysis, node: ast.AST) -> set[str]:
 def _checked_names(nb: Analysis, cell: CodeCell, validating_functions: set[str]) -> set[str]:
     names: set[str] = set()
     for node in walk_scope(cell.tree):  # cell level only: a function's own asserts check its locals
+        if type(node) not in _CHECKING:
+            continue
         names |= _direct_checks(nb, node)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in validating_functions:
             for arg in node.args:

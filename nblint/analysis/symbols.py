@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import builtins
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -111,7 +111,11 @@ def _walk_module(s: CellSymbols, tree: ast.AST) -> None:
             node()
             continue
         only: list[ast.AST] | None = None  # None: every child
-        if isinstance(node, ast.Name):
+        kind = type(node)
+        if kind not in _BINDING_OR_SCOPING:
+            stack.extend(reversed(children(node)))
+            continue
+        if kind is ast.Name:
             if isinstance(node.ctx, ast.Load):
                 s.reads.append(node)
             else:
@@ -148,6 +152,13 @@ def _walk_module(s: CellSymbols, tree: ast.AST) -> None:
         elif isinstance(node, _COMPREHENSIONS):
             stack.append(_comprehension(s, node))
         stack.extend(reversed(only if only is not None else children(node)))
+
+
+# The node types `_walk_module` does more with than walk their children.
+_BINDING_OR_SCOPING = frozenset(
+    {ast.Name, ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
+     ast.ExceptHandler, ast.MatchAs, ast.MatchStar, ast.MatchMapping, ast.Call, *_COMPREHENSIONS}
+)  # fmt: skip
 
 
 def _comprehension(s: CellSymbols, node: ast.AST) -> Callable[[], None]:
@@ -211,11 +222,16 @@ def _local_names(fn: ast.AST) -> set[str]:
     return names - declared_global
 
 
-def walk_scope(node: ast.AST) -> Iterator[ast.AST]:
-    """Every node below `node` that runs in its scope: nested functions are yielded, not entered."""
+def walk_scope(node: ast.AST) -> list[ast.AST]:
+    """Every node below `node` that runs in its scope: nested functions are listed, not entered."""
+    found = []
     stack = list(children(node))
     while stack:
         child = stack.pop()
-        yield child
-        if not isinstance(child, SCOPES):
-            stack.extend(children(child))
+        found.append(child)
+        if type(child) not in _SCOPE_TYPES:
+            stack += children(child)
+    return found
+
+
+_SCOPE_TYPES = frozenset(SCOPES)
