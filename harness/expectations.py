@@ -25,6 +25,8 @@ class ExpectationError(Exception):
 
 @dataclass(frozen=True)
 class Expectation:
+    """What a `# nblint: expect` comment says a cell's result must be."""
+
     type: str | None = None
     shape: tuple[int | None, ...] | None = None
     range: tuple[float, float] | None = None

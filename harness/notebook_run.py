@@ -17,6 +17,8 @@ from nblint.results import CheckResult
 
 @dataclass
 class Options:
+    """How `nblint validate` runs a notebook: level, kernel, folder, timeouts, parameters."""
+
     level: str = "development"
     kernel: str | None = None
     cwd: Path | None = None
@@ -37,6 +39,8 @@ class Options:
 
 @dataclass
 class NotebookRun:
+    """One notebook's run: the notebook as written, the options and each cell's result."""
+
     path: str
     options: Options
     model: Notebook  # the notebook as the user wrote it: cell numbers, ids and sources

@@ -40,6 +40,8 @@ class RunnerError(Exception):
 
 @dataclass
 class CellRun:
+    """What running one cell gave: its status and duration, the probe's report, any error and stderr."""
+
     index: int  # position in the executed notebook
     status: str = "not-run"  # ok | error | timeout | died | skipped | not-run
     duration_s: float = 0.0

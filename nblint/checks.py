@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class RuntimeCheck:
+    """A check `nblint validate` applies to every cell it runs, with its docs."""
+
     name: str
     summary: str  # one line, for rule lists (SARIF shortDescription)
     why: str  # why it matters: the `explanation` of every result of this check

@@ -36,6 +36,8 @@ _KEYS = {
 
 @dataclass(frozen=True)
 class Settings:
+    """The settings one file is linted with: level, rule selection, excludes and environment switches."""
+
     level: str = DEFAULT_LEVEL
     select: tuple[str, ...] = ("ALL",)
     ignore: tuple[str, ...] = ()

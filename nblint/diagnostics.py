@@ -73,6 +73,8 @@ class Append:
 
 @dataclass(frozen=True)
 class Fix:
+    """A change that resolves a finding: its edits, and whether applying them is safe without review."""
+
     message: str
     edits: tuple[Edit, ...]
     safe: bool = True
@@ -112,6 +114,8 @@ def file_finding(location: Location, message: str, **kwargs) -> Finding:
 
 @dataclass(frozen=True)
 class Diagnostic:
+    """A finding as reported: the rule, its severity at the run's level, where, and the fix if any."""
+
     code: str
     name: str
     severity: Severity

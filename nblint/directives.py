@@ -23,6 +23,8 @@ _DIRECTIVE = re.compile(
 
 @dataclass(frozen=True)
 class Directive:
+    """One `# nblint:` comment: disable rules, allow checks, or expect a cell's result."""
+
     kind: Kind
     names: tuple[str, ...]  # the rules (disable) or checks (allow) named, in order; () for expect
     args: str  # what follows `expect`; "" for disable and allow

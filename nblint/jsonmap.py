@@ -18,6 +18,8 @@ _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.S)
 
 @dataclass(frozen=True)
 class SourceSpan:
+    """Where a cell's `source` value sits in the notebook's JSON text, so a fix rewrites only it."""
+
     start: int  # offset of the value's first character ('[' or '"')
     end: int  # offset just past the value
     elements: tuple[int, ...]  # offset of each string, for list-form sources

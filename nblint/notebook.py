@@ -27,6 +27,8 @@ class NotebookError(Exception):
 
 @dataclass(frozen=True)
 class Cell:
+    """One cell as read from the file: number, id, type, source, outputs and metadata."""
+
     number: int  # 1-based, counting every cell, markdown included
     cell_type: str
     source: str
@@ -53,6 +55,8 @@ class SchemaProblem:
 
 @dataclass(frozen=True)
 class Notebook:
+    """A notebook as nblint reads it: its cells and metadata, upgraded to nbformat 4."""
+
     path: str
     cells: tuple[Cell, ...]
     metadata: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)

@@ -16,6 +16,8 @@ DOCS_URL = "https://github.com/nblint/nblint/blob/main/docs/rules/{name}.md"
 
 @dataclass(frozen=True)
 class ExampleCell:
+    """One cell of a rule's good or bad example notebook."""
+
     source: str
     cell_type: str = "code"
     outputs: tuple[dict[str, Any], ...] = ()

@@ -35,6 +35,8 @@ _OPAQUE_MAGICS = frozenset({"run", "load", "loadpy", "pylab"})
 
 @dataclass
 class _Names:
+    """Names bound, bound only in dead code, and read, across the notebook."""
+
     bound: set[str] = field(default_factory=set)
     dead: set[str] = field(default_factory=set)  # bound only under `if False:`
     reads: list[tuple[CodeCell, ast.Name]] = field(default_factory=list)

@@ -87,6 +87,8 @@ _VALIDATOR_NAME = re.compile(r"validat|check|verify|assert|expect|ensure", re.I)
 
 @dataclass(frozen=True)
 class Producer:
+    """A name bound to loaded data, a trained model or a metric, where it was bound."""
+
     name: str
     kind: str  # "load", "model", "metric"
     what: str  # the call, for messages
@@ -96,6 +98,8 @@ class Producer:
 
 @dataclass
 class DataFlow:
+    """The notebook's producers, what each name was computed from, and which names are checked."""
+
     producers: list[Producer] = field(default_factory=list)
     parents: dict[str, set[str]] = field(default_factory=dict)  # name -> names it was computed from
     validated: set[str] = field(default_factory=set)

@@ -51,6 +51,8 @@ class Magic:
 
 @dataclass(frozen=True)
 class Transformed:
+    """A cell's source with IPython syntax turned into Python, line for line, and the magics found."""
+
     python: str
     magics: tuple[Magic, ...]
     is_python: bool  # False for %%bash, %%html, %%writefile ... bodies

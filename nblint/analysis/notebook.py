@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class Analysis:
+    """One notebook as rules see it; each shared fact is computed on first use."""
+
     notebook: Notebook
     settings: Settings | None = None  # None means the defaults
     # Names and codes of every rule in the catalogue, so `unknown-suppression` can check a

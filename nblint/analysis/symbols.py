@@ -50,6 +50,8 @@ _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 @dataclass
 class FunctionInfo:
+    """A function a cell defines, with the free names it reads."""
+
     name: str
     cell: int
     node: ast.FunctionDef | ast.AsyncFunctionDef
@@ -58,6 +60,8 @@ class FunctionInfo:
 
 @dataclass
 class CellSymbols:
+    """What one cell binds, reads and calls when it runs."""
+
     cell: CodeCell
     binds: set[str] = field(default_factory=set)
     reads: list[ast.Name] = field(default_factory=list)  # module-level reads, in source order

@@ -28,6 +28,8 @@ class DockerfileError(Exception):
 
 @dataclass(frozen=True)
 class Plan:
+    """The Dockerfile an image is built from: generated from the requirements or the user's own."""
+
     text: str
     source: str  # "generated" or the user's Dockerfile path
     target: str | None = None

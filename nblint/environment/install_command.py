@@ -19,6 +19,8 @@ _HARMLESS_OPTIONS = frozenset({"-q", "--quiet", "-U", "--upgrade", "--no-cache-d
 
 @dataclass(frozen=True)
 class Install:
+    """What an install command (`pip install ...`, `%pip`, `conda`) would install."""
+
     tool: str
     specs: tuple[str, ...]
     movable: bool  # plain pip specs only: nothing a requirements line could not say the same way

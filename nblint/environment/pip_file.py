@@ -71,6 +71,8 @@ def parse_file(path: str | Path, constraint: bool = False) -> RequirementSet:
 
 @dataclass
 class _Frame:
+    """One requirements file being read, on the explicit stack of includes."""
+
     path: Path
     resolved: Path
     constraint: bool

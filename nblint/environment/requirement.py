@@ -27,6 +27,8 @@ def normalize(name: str) -> str:
 
 @dataclass(frozen=True)
 class Requirement:
+    """One declared requirement, from whichever file, with where it was written."""
+
     text: str  # the requirement as written (options stripped)
     location: Location
     name: str | None  # PEP 503 normalised; None when pip could not know it (a bare URL or path)
@@ -137,6 +139,8 @@ def _markers_overlap(a: str | None, b: str | None) -> bool:
 
 @dataclass(frozen=True)
 class GlobalOption:
+    """A pip option on a line of its own (`--index-url`, `--require-hashes`, ...)."""
+
     name: str  # canonical long name, e.g. "--index-url"
     value: str | None
     location: Location
@@ -144,12 +148,16 @@ class GlobalOption:
 
 @dataclass(frozen=True)
 class Problem:
+    """A requirement line nblint could not read, with its place."""
+
     message: str
     location: Location
 
 
 @dataclass
 class RequirementSet:
+    """Requirements, constraints, options and problems merged from every file read."""
+
     requirements: list[Requirement] = field(default_factory=list)
     constraints: list[Requirement] = field(default_factory=list)
     options: list[GlobalOption] = field(default_factory=list)

@@ -28,6 +28,8 @@ from nblint.folders import once_per_run
 
 @dataclass(frozen=True)
 class Source:
+    """A file that declares the notebook's requirements, and why it applies."""
+
     path: str
     kind: str  # "requirements", "pylock", "pyproject"
     reason: str
@@ -35,6 +37,8 @@ class Source:
 
 @dataclass
 class Environment:
+    """A notebook's declared environment: its requirement sources, the merged set and any Dockerfile."""
+
     notebook: str
     root: Path
     sources: list[Source] = field(default_factory=list)

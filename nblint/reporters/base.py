@@ -13,6 +13,8 @@ LINT, VALIDATE = "lint", "validate"  # the commands whose runs a reporter can re
 
 @dataclass(frozen=True)
 class ReportOptions:
+    """How a run is rendered: the level, explanations, colour, statistics and quietness."""
+
     level: str
     explain: bool = False
     color: bool = False
