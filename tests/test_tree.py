@@ -6,7 +6,7 @@ import ast
 
 import pytest
 
-from nblint.analysis.tree import children, walk
+from nblint.analysis.tree import children, walk, walk_within
 
 _SHARED = (ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop)
 _CODE = [
@@ -27,3 +27,15 @@ def test_walk_is_ast_walk_without_shared_nodes(code):
     assert walk(tree) == expected  # the second walk reads the kept children
     for node in expected:
         assert children(node) == [c for c in ast.iter_child_nodes(node) if not isinstance(c, _SHARED)]
+
+
+def test_walk_within_lists_boundaries_without_entering_them():
+    tree = ast.parse("x = 1\ndef f(a=d):\n    inner = 2\n    g = lambda: inner\nclass C:\n    y = [z for z in x]")
+    boundaries = frozenset({ast.FunctionDef, ast.Lambda})
+    inside = {id(n) for b in ast.walk(tree) if type(b) in boundaries for c in ast.iter_child_nodes(b)
+              for n in ast.walk(c)}  # fmt: skip
+    expected = {id(n) for n in ast.walk(tree) if n is not tree and id(n) not in inside and not isinstance(n, _SHARED)}
+    found = walk_within(tree, boundaries)
+    assert {id(n) for n in found} == expected and len(found) == len(expected)
+    assert any(isinstance(n, ast.FunctionDef) for n in found)
+    assert not any(getattr(n, "id", "") == "inner" for n in found)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from nblint.analysis.cells import CodeCell
-from nblint.analysis.tree import children, walk
+from nblint.analysis.tree import children, walk, walk_within
 
 # Names IPython puts in the user namespace.
 IPYTHON_NAMES = frozenset(
@@ -228,14 +228,7 @@ def _local_names(fn: ast.AST) -> set[str]:
 
 def walk_scope(node: ast.AST) -> list[ast.AST]:
     """Every node below `node` that runs in its scope: nested functions are listed, not entered."""
-    found = []
-    stack = list(children(node))
-    while stack:
-        child = stack.pop()
-        found.append(child)
-        if type(child) not in _SCOPE_TYPES:
-            stack += children(child)
-    return found
+    return walk_within(node, _SCOPE_TYPES)
 
 
 _SCOPE_TYPES = frozenset(SCOPES)

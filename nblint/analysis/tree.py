@@ -34,6 +34,20 @@ def walk(node: ast.AST) -> list[ast.AST]:
     return found
 
 
+def walk_within(node: ast.AST, boundaries: frozenset[type]) -> list[ast.AST]:
+    """Every node below `node`, depth first, without entering nodes of the `boundaries` types (which are
+    listed themselves): the code of one scope, when the boundaries are the nodes that open a new one."""
+    found = []
+    stack = list(children(node))
+    while stack:
+        child = stack.pop()
+        found.append(child)
+        if type(child) not in boundaries:
+            below = child.__dict__.get(_KEPT)
+            stack += _scan(child) if below is None else below
+    return found
+
+
 def _scan(node: ast.AST) -> list[ast.AST]:
     kind = type(node)
     fields = _FIELDS.get(kind)
