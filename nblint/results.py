@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from nblint.checks import CHECKS
 from nblint.diagnostics import Diagnostic, Severity
 
 EXIT_CODES = {"passed": 0, "failed": 1, "error": 2}
@@ -51,6 +50,8 @@ class CheckResult:
 
     @property
     def explanation(self) -> str:
+        from nblint.checks import CHECKS  # the catalogue is validate's: a lint run need not import it
+
         return CHECKS[self.type].why
 
 
