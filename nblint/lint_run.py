@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from itertools import chain, islice
 from pathlib import Path
 
 from nblint import folders
@@ -41,11 +42,21 @@ def lint_paths(
     Raises ConfigError when a config that applies is invalid.
     """
     settings_for = settings.for_path if isinstance(settings, SettingsFinder) else lambda _path: settings
+    errors: list[FileResult] = []
+    names: list[str] = []
+
+    def notebooks() -> Iterator[tuple[str, Settings]]:  # consumed while notebooks are linted
+        for item in discovered(paths, settings_for, force_exclude):
+            if isinstance(item, FileResult):
+                errors.append(item)
+            else:
+                names.append(item[0])
+                yield item
+
     with folders.remembered():
-        files, results = discover(paths, settings_for, force_exclude)
-        results += _lint_all(files, fix, diff, unsafe, jobs, cache)
-    names = [path for path, _ in files]
-    order = {p: i for i, p in enumerate([*names, *(r.path for r in results if r.path not in names)])}
+        linted = _lint_all(notebooks(), fix, diff, unsafe, jobs, cache)
+    results = errors + linted
+    order = {p: i for i, p in enumerate([*names, *(r.path for r in errors if r.path not in names)])}
     results.sort(key=lambda r: order.get(r.path, 0))
     dedupe_file_findings(results)
     return Run("lint", tuple(results))
@@ -71,11 +82,20 @@ def _lint_one(job: tuple[str, Settings], fix: bool, diff: bool, unsafe: bool, ca
     return result
 
 
-def _lint_all(files: list[tuple[str, Settings]], fix: bool, diff: bool, unsafe: bool, jobs: int | None, cache: bool):
-    workers = min(jobs or os.cpu_count() or 1, len(files))
-    if workers <= 1 or len(files) < PARALLEL_FROM:
+_CHUNK = 4  # notebooks a pool worker takes at a time
+
+
+def _lint_all(
+    files: Iterator[tuple[str, Settings]], fix: bool, diff: bool, unsafe: bool, jobs: int | None, cache: bool
+) -> list[FileResult]:
+    """Lint the notebooks as discovery yields them: in-process below PARALLEL_FROM of them (or with one
+    job), else in a process pool that starts on the first ones while later folders are still read."""
+    workers = jobs or os.cpu_count() or 1
+    first = list(islice(files, max(PARALLEL_FROM, _CHUNK * workers)))
+    if workers <= 1 or len(first) < PARALLEL_FROM:
         with _collector_paused():
-            return [_lint_one(job, fix, diff, unsafe, cache) for job in files]
+            return [_lint_one(job, fix, diff, unsafe, cache) for job in chain(first, files)]
+    workers = min(workers, -(-len(first) // _CHUNK))  # a short run (all of it in `first`) needs fewer
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from functools import partial
@@ -83,7 +103,7 @@ def _lint_all(files: list[tuple[str, Settings]], fix: bool, diff: bool, unsafe: 
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start) as pool:
         work = partial(_lint_one, fix=fix, diff=diff, unsafe=unsafe, cache=cache)
-        return list(pool.map(work, files, chunksize=4))
+        return list(pool.map(work, chain(first, files), chunksize=_CHUNK))
 
 
 def _worker_start() -> None:
@@ -150,6 +170,26 @@ def discover(
     the notebooks that read it. Missing paths become error results; an invalid config raises ConfigError."""
     files: list[tuple[str, Settings]] = []
     errors: list[FileResult] = []
+    for item in discovered(paths, settings_for, force_exclude):
+        (errors if isinstance(item, FileResult) else files).append(item)
+    return files, errors
+
+
+def discovered(
+    paths: Iterable[str], settings_for: Callable[[str], Settings], force_exclude: bool = False
+) -> Iterator[tuple[str, Settings] | FileResult]:
+    """`discover`, one notebook (or error result) at a time, so linting can start before the last folder
+    is read. A notebook named twice comes once."""
+    seen: set[str] = set()
+    for item in _discovered(paths, settings_for, force_exclude):
+        if isinstance(item, FileResult):
+            yield item
+        elif item[0] not in seen:
+            seen.add(item[0])
+            yield item
+
+
+def _discovered(paths, settings_for, force_exclude) -> Iterator[tuple[str, Settings] | FileResult]:
     for raw in paths:
         path = Path(raw)
         try:
@@ -158,24 +198,22 @@ def discover(
             pass  # reported below
         except (OSError, ValueError) as exc:  # a name too long, a NUL: the system refuses the name
             reason = getattr(exc, "strerror", None) or exc
-            errors.append(FileResult(raw, "error", message=f"{path}: cannot open ({reason})"))
+            yield FileResult(raw, "error", message=f"{path}: cannot open ({reason})")
             continue
         settings = settings_for(raw)
         if path.is_dir():
-            files += [(notebook, settings_for(notebook)) for notebook in _notebooks_below(path, settings_for)]
+            yield from ((notebook, settings_for(notebook)) for notebook in _notebooks_below(path, settings_for))
         elif not path.exists():
-            errors.append(FileResult(raw, "error", message=f"{path}: no such file or folder"))
+            yield FileResult(raw, "error", message=f"{path}: no such file or folder")
         elif force_exclude and settings.excluded(path):
             continue
         elif path.suffix != ".ipynb" and is_requirement_file(path):
             readers = _notebooks_reading(path, settings_for)
             if not readers:
-                errors.append(FileResult(raw, "skipped", message=f"{path}: no notebook in its project reads it"))
-            files += [(notebook, settings_for(notebook)) for notebook in readers]
+                yield FileResult(raw, "skipped", message=f"{path}: no notebook in its project reads it")
+            yield from ((notebook, settings_for(notebook)) for notebook in readers)
         else:
-            files.append((raw, settings))
-    unique = list(dict((p, s) for p, s in files).items())  # a notebook named twice is linted once
-    return unique, errors
+            yield raw, settings
 
 
 def _notebooks_below(folder: Path, settings_for: Callable[[str], Settings]) -> Iterator[str]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import ast
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from nblint.analysis.cells import CodeCell
 from nblint.analysis.magics import transform
 from nblint.notebook import Cell
@@ -85,3 +88,22 @@ def test_columns_count_characters_not_bytes():
     name = next(n for n in ast.walk(cell.tree) if isinstance(n, ast.Name) and n.id == "undefined_name")
     span = cell.span(name)
     assert cell.lines[0][span.column - 1 : span.end_column - 1] == "undefined_name"
+
+
+_FRAGMENTS = [
+    "x = 1", "if a != b:", "    pass", "s = '%d items' % n", "y = x % 2", "z %= 3", "!ls -la", "  %time f()",
+    "files = !ls", "t = %timeit -o f()", "df.head?", "??np.mean", "q = a ? b", "# what?", "'''doc", "%%timeit",
+    "cd ..", "pip install pandas", "d = {'k': '!'}", "x = 1 \\", "  + 2", "print('done!')", "w = x!=y",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS), min_size=1, max_size=6))
+def test_the_quick_check_never_skips_a_cell_that_transforms(lines):
+    """Cells the quick check passes as plain Python are exactly those the full transform leaves alone."""
+    from nblint.analysis.magics import _transform, transform
+
+    source = "\n".join(lines)
+    quick = transform(source)
+    if quick.magics == () and quick.python == source:
+        assert _transform(source) == quick

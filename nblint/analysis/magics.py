@@ -36,6 +36,9 @@ _AUTOMAGIC = re.compile(
 )
 # The cheap pre-check: a line starting with one of those names, whatever follows.
 _MAYBE_AUTOMAGIC = re.compile(r"^[ \t]*" + _AUTOMAGIC.pattern[1:], re.M)
+# Where `_transform_line` can find IPython syntax: `!`, `%` or `?` opening a line, `= !` / `= %`, `?` ending
+# one. A cell with none of them (nor an automagic) is Python as it stands, `!=` and `"%d" % n` included.
+_MAYBE_MAGIC = re.compile(r"^[ \t]*[!%?]|=[ \t]*[!%]|\?[ \t]*$", re.M)
 _HELP = re.compile(r"^(?P<indent>\s*)(?P<pre>\?{1,2})?(?P<obj>[\w.\[\]()*]+)(?P<post>\?{1,2})?\s*$")
 
 
@@ -60,8 +63,12 @@ class Transformed:
 
 
 def transform(source: str) -> Transformed:
-    if "%" not in source and "!" not in source and "?" not in source and not _MAYBE_AUTOMAGIC.search(source):
+    if not _MAYBE_MAGIC.search(source) and not _MAYBE_AUTOMAGIC.search(source):
         return Transformed(source, (), True)  # most cells: nothing to transform
+    return _transform(source)
+
+
+def _transform(source: str) -> Transformed:
     lines = source.split("\n")
     magics: list[Magic] = []
     first = _first_code_line(lines)
