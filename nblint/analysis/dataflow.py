@@ -350,7 +350,7 @@ def _user_functions(nb: Analysis, texts: set[str]) -> tuple[set[str], set[str]]:
             params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
             checked = set()
             for node in own:
-                if type(node) in _CHECKING:
+                if isinstance(node, _CHECKING):
                     checked |= _direct_checks(nb, node)
             if params & checked:
                 validators.add(fn.name)
@@ -361,7 +361,17 @@ def _user_functions(nb: Analysis, texts: set[str]) -> tuple[set[str], set[str]]:
     return loaders, validators
 
 
-_CHECKING = frozenset({ast.Assert, ast.If, ast.Call})  # the nodes `_direct_checks` can find a check in
+_CHECKING = (ast.Assert, ast.If, ast.Call)  # the nodes `_direct_checks` can find a check in
+
+
+def _in_functions(cell: CodeCell) -> set[int]:
+    """ids of the nodes inside the cell's functions and lambdas (decorators and defaults too); each
+    outermost one is walked once, which covers the ones nested in it."""
+    inside: set[int] = set()
+    for scope in cell.of_type(*SCOPES):  # walk order: an enclosing scope comes before those inside it
+        if id(scope) not in inside:
+            inside.update(id(node) for child in children(scope) for node in walk(child))
+    return inside
 
 
 def _direct_checks(nb: Analysis, node: ast.AST) -> set[str]:
@@ -385,8 +395,9 @@ def _direct_checks(nb: Analysis, node: ast.AST) -> set[str]:
 
 def _checked_names(nb: Analysis, cell: CodeCell, validating_functions: set[str]) -> set[str]:
     names: set[str] = set()
-    for node in walk_scope(cell.tree):  # cell level only: a function's own asserts check its locals
-        if type(node) not in _CHECKING:
+    in_functions = _in_functions(cell)
+    for node in cell.of_type(*_CHECKING):
+        if id(node) in in_functions:  # cell level only: a function's own asserts check its locals
             continue
         names |= _direct_checks(nb, node)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in validating_functions:

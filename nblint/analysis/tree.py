@@ -13,6 +13,12 @@ from __future__ import annotations
 import ast
 
 _SKIPPED = frozenset({"ctx", "op", "ops"})
+# Fields of the most common nodes that the grammar (Parser/Python.asdl) types as identifiers, strings or
+# constants, never nodes: not looking at them makes a Name or a Constant a node with nothing to scan.
+_SCALARS = {
+    ast.Name: {"id"}, ast.Constant: {"value", "kind"}, ast.Attribute: {"attr"}, ast.arg: {"arg", "type_comment"},
+    ast.keyword: {"arg"}, ast.alias: {"name", "asname"}, ast.ImportFrom: {"module", "level"},
+}  # fmt: skip
 _FIELDS: dict[type, tuple[str, ...]] = {}
 _KEPT = "_nblint_children"  # the attribute a node keeps its children in
 
@@ -52,7 +58,8 @@ def _scan(node: ast.AST) -> list[ast.AST]:
     kind = type(node)
     fields = _FIELDS.get(kind)
     if fields is None:
-        fields = _FIELDS[kind] = tuple(f for f in kind._fields if f not in _SKIPPED)
+        scalars = _SCALARS.get(kind, ())
+        fields = _FIELDS[kind] = tuple(f for f in kind._fields if f not in _SKIPPED and f not in scalars)
     values = node.__dict__
     found: list[ast.AST] = []
     for name in fields:

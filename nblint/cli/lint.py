@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -110,7 +111,11 @@ def lint(
         )  # fmt: skip
     except ConfigError as exc:
         fail(str(exc))
-    sys.exit(report.show(run))
+    code = report.show(run)
+    # The process ends here. Its last garbage collection would walk every parsed cell still cached, to find
+    # nothing (linting makes no cycles): 2 s after 734 notebooks in one process. Frozen objects are skipped.
+    gc.freeze()
+    sys.exit(code)
 
 
 class _Report:
