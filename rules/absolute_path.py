@@ -82,9 +82,7 @@ class AbsolutePath(CellRule):
     )
 
     def check_cell(self, cell: CodeCell, nb: Analysis) -> Iterator[Finding]:
-        for node in cell.nodes:
-            if isinstance(node, ast.Expr):
-                continue
+        for node in cell.of_type(ast.Constant, ast.JoinedStr):
             text = _leading_text(node)
             if text is None or not (_USER_PATH.match(text) or _system_data(text)) or _is_part(cell, node):
                 continue

@@ -52,7 +52,7 @@ class ExitCodeMasking(CellRule):
     )
 
     def check_cell(self, cell: CodeCell, nb: Analysis) -> Iterator[Finding]:
-        for node in cell.nodes:
+        for node in cell.of_type(ast.Raise, ast.Call):  # the nodes `exit_status` can find an exit in
             status = exit_status(nb, node)
             if status is None or _in_swallowing_handler(cell, nb, node):
                 continue  # an exit that ends a swallowing handler is `swallowed-exception`'s finding

@@ -72,7 +72,7 @@ class InsecureTLS(CellRule):
                 yield Finding(f"{what}: {_RISK}", cell.number, cell.line_span(magic.line))
 
     def _findings(self, cell: CodeCell, nb: Analysis, uses_aiohttp: bool) -> Iterator[tuple[ast.AST, str]]:
-        for node in cell.nodes:
+        for node in cell.of_type(ast.Call, ast.Attribute, ast.Assign):
             if isinstance(node, ast.Call):
                 for kw in node.keywords:
                     if kw.arg in _VERIFY_KEYWORDS and _false(kw.value):

@@ -56,7 +56,7 @@ class WarningsSuppressed(CellRule):
     )
 
     def check_cell(self, cell: CodeCell, nb: Analysis) -> Iterator[Finding]:
-        for node in cell.nodes:
+        for node in cell.of_type(ast.Call, ast.Assign):
             what = None
             if isinstance(node, ast.Call):
                 what = self._silencing_call(nb, node)
