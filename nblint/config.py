@@ -180,12 +180,10 @@ class SettingsFinder:
         """Raises ConfigError when the config that applies is invalid."""
         path = Path(path)
         given = path if path.is_dir() else path.parent
-        known = self._by_name.get(str(given))
-        if known is not None:
-            return known
-        folder = given.resolve()
-        self._by_name[str(given)] = self._settings(folder)
-        return self._by_name[str(given)]
+        name = str(given)
+        if name not in self._by_name:
+            self._by_name[name] = self._settings(given.resolve())
+        return self._by_name[name]
 
     def _settings(self, folder: Path) -> Settings:
         if folder not in self._by_folder:

@@ -8,7 +8,14 @@ from collections.abc import Iterator
 
 from nblint.analysis.cells import CodeCell
 from nblint.analysis.notebook import Analysis
-from nblint.analysis.patterns import call_name, exit_status, handler_swallows, is_error_test, is_logging_call
+from nblint.analysis.patterns import (
+    EXIT_NODES,
+    call_name,
+    exit_status,
+    handler_swallows,
+    is_error_test,
+    is_logging_call,
+)
 from nblint.analysis.tree import walk
 from nblint.diagnostics import Finding
 from nblint.rule import CellRule, example
@@ -52,7 +59,7 @@ class ExitCodeMasking(CellRule):
     )
 
     def check_cell(self, cell: CodeCell, nb: Analysis) -> Iterator[Finding]:
-        for node in cell.of_type(ast.Raise, ast.Call):  # the nodes `exit_status` can find an exit in
+        for node in cell.of_type(*EXIT_NODES):
             status = exit_status(nb, node)
             if status is None or _in_swallowing_handler(cell, nb, node):
                 continue  # an exit that ends a swallowing handler is `swallowed-exception`'s finding

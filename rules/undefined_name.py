@@ -153,7 +153,7 @@ def _not_evaluated_plainly(cell: CodeCell, node: ast.Name) -> bool:
             return True
         if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef) and parent.returns is child:
             return True
-        if isinstance(parent, ast.Try | ast.TryStar) and _catches_name_error(parent) and child in parent.body:
+        if _catches_name_error(parent) and child in parent.body:
             return True
         child = parent
     return False

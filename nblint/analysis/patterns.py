@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print_exc"})
 EXIT_CALLS = frozenset({"sys.exit", "exit", "quit", "os._exit"})
+EXIT_NODES = (ast.Raise, ast.Call)  # the node types `exit_status` can find an exit in
 
 
 def call_name(nb: Analysis, call: ast.AST) -> str | None:
